@@ -1,0 +1,8 @@
+#include "kernels.h"
+
+const hfc_kernels hfc_kernels_scalar = {
+    .name = "scalar",
+    .conv1d = hfc_conv1d_scalar,
+    .conv_transpose1d = hfc_conv_transpose1d_scalar,
+    .vq_nearest = hfc_vq_nearest_scalar,
+};

@@ -1,0 +1,26 @@
+/* Layer parameter structs shared by the networks and the kernels. Weights keep the
+ * file's layout (the scalar reference reads them directly); a SIMD path may add a
+ * repacked copy in `packed` at load. */
+#ifndef HFC_KERNELS_LAYERS_H
+#define HFC_KERNELS_LAYERS_H
+
+#include <stddef.h>
+
+typedef struct hfc_conv {
+    int c_in, c_out, kernel, stride, dilation;
+    int pad_left, pad_right; /* zero columns the offline path puts around the input */
+    float *weight;           /* [c_out][c_in][kernel] */
+    float *bias;             /* [c_out] */
+    void *packed;            /* per-ISA layout, owned by the model; NULL if none */
+} hfc_conv;
+
+typedef struct hfc_convt {
+    int c_in, c_out, kernel, stride;
+    int crop_left;           /* leading outputs the layer drops: (k-s)/2, or 0 if causal */
+    int crop_right;          /* trailing outputs it drops: (k-s)/2, or k-s if causal */
+    float *weight;           /* [c_in][c_out][kernel] (ConvTranspose1d layout) */
+    float *bias;             /* [c_out] */
+    void *packed;
+} hfc_convt;
+
+#endif
