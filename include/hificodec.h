@@ -205,6 +205,30 @@ HFC_API void hfc_encoder_reset(hfc_encoder *encoder);
 HFC_API int64_t hfc_encoder_encode(hfc_encoder *encoder, const float *pcm, int64_t n_samples,
                                    hfc_token *tokens, int64_t max_frames);
 
+/* Streaming: push PCM as it arrives, in chunks of any size from 1 sample (0 is a
+ * no-op); every frame whose samples (and look-ahead) are in comes out as tokens.
+ * tokens_out must hold at least n_samples / hop + 1 frames, else
+ * HFC_ERR_BUFFER_TOO_SMALL and nothing is consumed. Returns the frames written.
+ * NaN/Inf samples follow the bad_sample_policy; with REJECT the call returns
+ * HFC_ERR_BAD_SAMPLE and consumes nothing. For causal models the tokens equal the
+ * offline hfc_encoder_encode of the same samples, whatever the chunking. For
+ * non-causal (official) models the convolutions are exact with the default
+ * look-ahead, but GroupNorm uses running statistics of the stream so far instead of
+ * the whole utterance's, so tokens differ from offline on some frames.
+ * Real-time safe: no allocation, lock, log or I/O. */
+HFC_API int64_t hfc_encoder_push(hfc_encoder *encoder, const float *pcm, int64_t n_samples,
+                                 hfc_token *tokens_out, int64_t max_frames);
+
+/* Ends the stream: emits the frames still held for look-ahead (the frames the
+ * offline encode of all pushed samples has and push has not returned yet) and
+ * returns the encoder to its initial state. tokens_out must hold at least
+ * hfc_encoder_latency() / hop + 2 frames. Returns the frames written. */
+HFC_API int64_t hfc_encoder_flush(hfc_encoder *encoder, hfc_token *tokens_out, int64_t max_frames);
+
+/* Algorithmic latency of the stream in samples: the frame (hop) plus the samples of
+ * look-ahead the model needs past a frame's end before its tokens can be emitted. */
+HFC_API int hfc_encoder_latency(const hfc_encoder *encoder);
+
 /* ------------------------------------------------------------------------ */
 /* Decoder: tokens -> PCM                                                   */
 /* ------------------------------------------------------------------------ */
@@ -228,6 +252,24 @@ HFC_API void hfc_decoder_reset(hfc_decoder *decoder);
  * HFC_ERR_BAD_TOKEN (nothing written), HFC_ERR_BUFFER_TOO_SMALL, HFC_ERR_NO_MEMORY. */
 HFC_API int64_t hfc_decoder_decode(hfc_decoder *decoder, const hfc_token *tokens, int64_t n_frames,
                                    float *pcm, int64_t max_samples);
+
+/* Streaming: push n_frames frames of tokens (0 is a no-op); the samples that became
+ * final come out in pcm_out, which must hold n_frames * hop samples. Returns the
+ * samples written. Out-of-range tokens: HFC_ERR_BAD_TOKEN, nothing consumed, the
+ * decoder stays usable. For causal models each frame's hop samples come out at once
+ * and equal the offline decode; for non-causal models the output lags by
+ * hfc_decoder_latency() samples and equals offline with the default look-ahead.
+ * Real-time safe: no allocation, lock, log or I/O. */
+HFC_API int64_t hfc_decoder_push(hfc_decoder *decoder, const hfc_token *tokens, int64_t n_frames,
+                                 float *pcm_out, int64_t max_samples);
+
+/* Ends the stream: emits the samples held back for look-ahead (after it, the total
+ * equals n_frames * hop) and returns the decoder to its initial state. pcm_out must
+ * hold hfc_decoder_latency() + hop samples. Returns the samples written. */
+HFC_API int64_t hfc_decoder_flush(hfc_decoder *decoder, float *pcm_out, int64_t max_samples);
+
+/* Output samples the stream holds back for look-ahead: 0 for causal models. */
+HFC_API int hfc_decoder_latency(const hfc_decoder *decoder);
 
 #ifdef __cplusplus
 }

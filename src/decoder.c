@@ -1,12 +1,16 @@
-/* hfc_decoder: one stream's decoder. */
+/* hfc_decoder: one stream's decoder. Offline decode runs the whole-utterance
+ * generator; push/flush run the streaming generator, allocated at create. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
+#include "stream_net.h"
 
 struct hfc_decoder {
     const hfc_model *model;
     hfc_decoder_options options;
+    hfc_generator_stream stream;
 };
 
 void hfc_decoder_options_init(hfc_decoder_options *options)
@@ -18,12 +22,17 @@ void hfc_decoder_options_init(hfc_decoder_options *options)
     options->lookahead_frames = -1;
 }
 
+static int generator_lookahead(const void *net, const hfc_stream_plan *plan)
+{
+    return hfc_generator_stream_lookahead(net, plan);
+}
+
 hfc_decoder *hfc_decoder_create(const hfc_model *model, const hfc_decoder_options *options,
                                 int *status)
 {
     int st = HFC_OK;
     hfc_decoder *dec = NULL;
-    if (!model || (options && options->n_threads < 0))
+    if (!model || (options && (options->n_threads < 0 || options->lookahead_frames < -1)))
         st = HFC_ERR_INVALID_ARG;
     else if (!(dec = calloc(1, sizeof *dec)))
         st = HFC_ERR_NO_MEMORY;
@@ -33,6 +42,15 @@ hfc_decoder *hfc_decoder_create(const hfc_model *model, const hfc_decoder_option
             dec->options = *options;
         else
             hfc_decoder_options_init(&dec->options);
+        int max_lookahead = dec->options.lookahead_frames < 0
+                                ? -1
+                                : dec->options.lookahead_frames * model->cfg.hop;
+        hfc_stream_plan plan = hfc_stream_plan_for(max_lookahead, generator_lookahead, &model->gen);
+        st = hfc_generator_stream_init(&dec->stream, &model->gen, 1, &plan);
+        if (st != HFC_OK) {
+            hfc_decoder_destroy(dec);
+            dec = NULL;
+        }
     }
     if (status)
         *status = st;
@@ -41,12 +59,30 @@ hfc_decoder *hfc_decoder_create(const hfc_model *model, const hfc_decoder_option
 
 void hfc_decoder_destroy(hfc_decoder *decoder)
 {
+    if (!decoder)
+        return;
+    hfc_generator_stream_free(&decoder->stream);
     free(decoder);
 }
 
 void hfc_decoder_reset(hfc_decoder *decoder)
 {
-    (void)decoder;
+    if (decoder)
+        hfc_generator_stream_reset(&decoder->stream);
+}
+
+int hfc_decoder_latency(const hfc_decoder *decoder)
+{
+    return decoder ? decoder->stream.lookahead_samples : 0;
+}
+
+static int check_tokens(const hfc_model *m, const hfc_token *tokens, int64_t n_frames)
+{
+    const int n_codebooks = m->cfg.groups * m->cfg.layers;
+    for (int64_t i = 0; i < n_frames * n_codebooks; i++)
+        if (tokens[i] < 0 || tokens[i] >= m->cfg.codebook_size)
+            return HFC_ERR_BAD_TOKEN;
+    return HFC_OK;
 }
 
 int64_t hfc_decoder_decode(hfc_decoder *decoder, const hfc_token *tokens, int64_t n_frames,
@@ -58,10 +94,8 @@ int64_t hfc_decoder_decode(hfc_decoder *decoder, const hfc_token *tokens, int64_
     const int64_t n_samples = hfc_model_samples_for_frames(m, n_frames);
     if (n_frames == 0)
         return 0;
-    const int n_codebooks = m->cfg.groups * m->cfg.layers;
-    for (int64_t i = 0; i < n_frames * n_codebooks; i++)
-        if (tokens[i] < 0 || tokens[i] >= m->cfg.codebook_size)
-            return HFC_ERR_BAD_TOKEN;
+    if (check_tokens(m, tokens, n_frames) != HFC_OK)
+        return HFC_ERR_BAD_TOKEN;
     if (max_samples < n_samples)
         return HFC_ERR_BUFFER_TOO_SMALL;
     hfc_act latent = {0};
@@ -72,4 +106,60 @@ int64_t hfc_decoder_decode(hfc_decoder *decoder, const hfc_token *tokens, int64_
     }
     hfc_act_free(&latent);
     return st == HFC_OK ? n_samples : st;
+}
+
+/* Moves the audio the stream produced to pcm through tanh. */
+static int64_t take_samples(hfc_decoder *dec, float *pcm)
+{
+    hfc_colbuf *audio = &dec->stream.audio;
+    const float *src = hfc_colbuf_at(audio, 0, audio->t0);
+    for (int i = 0; i < audio->n; i++)
+        pcm[i] = tanhf(src[i]);
+    int64_t n = audio->n;
+    hfc_colbuf_drop_before(audio, hfc_colbuf_end(audio));
+    return n;
+}
+
+int64_t hfc_decoder_push(hfc_decoder *decoder, const hfc_token *tokens, int64_t n_frames,
+                         float *pcm_out, int64_t max_samples)
+{
+    if (!decoder || n_frames < 0 || (!tokens && n_frames > 0) || (!pcm_out && max_samples > 0))
+        return HFC_ERR_INVALID_ARG;
+    const hfc_model *m = decoder->model;
+    if (check_tokens(m, tokens, n_frames) != HFC_OK)
+        return HFC_ERR_BAD_TOKEN;
+    if (max_samples < n_frames * m->cfg.hop)
+        return HFC_ERR_BUFFER_TOO_SMALL;
+    const int n_codebooks = m->cfg.groups * m->cfg.layers;
+    hfc_sconv *pre = &decoder->stream.pre;
+    int64_t produced = 0;
+    for (int64_t f = 0; f < n_frames; f++) {
+        /* One frame per run keeps every buffer at its create-time size. */
+        int64_t at = hfc_colbuf_end(&pre->in);
+        if (!hfc_colbuf_grow(&pre->in, 1))
+            return HFC_ERR_INTERNAL;
+        hfc_act view = {0};
+        view.data = hfc_colbuf_at(&pre->in, 0, at);
+        view.channels = pre->in.channels;
+        view.n = 1;
+        view.ld = pre->in.ld;
+        hfc_quantizer_decode(&m->vq, tokens + f * n_codebooks, 1, &view);
+        int st = hfc_generator_stream_run(&decoder->stream, m->kern, 0);
+        if (st != HFC_OK)
+            return st;
+        produced += take_samples(decoder, pcm_out + produced);
+    }
+    return produced;
+}
+
+int64_t hfc_decoder_flush(hfc_decoder *decoder, float *pcm_out, int64_t max_samples)
+{
+    if (!decoder || (!pcm_out && max_samples > 0))
+        return HFC_ERR_INVALID_ARG;
+    if (max_samples < hfc_decoder_latency(decoder) + decoder->model->cfg.hop)
+        return HFC_ERR_BUFFER_TOO_SMALL;
+    int st = hfc_generator_stream_run(&decoder->stream, decoder->model->kern, 1);
+    int64_t produced = st == HFC_OK ? take_samples(decoder, pcm_out) : st;
+    hfc_decoder_reset(decoder);
+    return produced;
 }

@@ -1,14 +1,18 @@
-/* hfc_encoder: one stream's encoder. The offline call runs the whole-utterance
- * networks; streaming state is added by the streaming layer. */
+/* hfc_encoder: one stream's encoder. Offline calls run the whole-utterance networks
+ * (network.h); push/flush run the streaming networks (stream_net.h), whose state is
+ * allocated here, at create. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
+#include "stream_net.h"
 
 struct hfc_encoder {
     const hfc_model *model;
     hfc_encoder_options options;
+    hfc_encoder_stream stream;
+    int pending; /* samples in stream.pre.in since the last run */
 };
 
 void hfc_encoder_options_init(hfc_encoder_options *options)
@@ -21,12 +25,17 @@ void hfc_encoder_options_init(hfc_encoder_options *options)
     options->lookahead_frames = -1;
 }
 
+static int encoder_lookahead(const void *net, const hfc_stream_plan *plan)
+{
+    return hfc_encoder_stream_lookahead(net, plan);
+}
+
 hfc_encoder *hfc_encoder_create(const hfc_model *model, const hfc_encoder_options *options,
                                 int *status)
 {
     int st = HFC_OK;
     hfc_encoder *enc = NULL;
-    if (!model || (options && (options->n_threads < 0 ||
+    if (!model || (options && (options->n_threads < 0 || options->lookahead_frames < -1 ||
                                (options->bad_sample_policy != HFC_BAD_SAMPLE_REJECT &&
                                 options->bad_sample_policy != HFC_BAD_SAMPLE_ZERO))))
         st = HFC_ERR_INVALID_ARG;
@@ -38,6 +47,15 @@ hfc_encoder *hfc_encoder_create(const hfc_model *model, const hfc_encoder_option
             enc->options = *options;
         else
             hfc_encoder_options_init(&enc->options);
+        const int hop = model->cfg.hop;
+        int max_lookahead = enc->options.lookahead_frames < 0 ? -1
+                                                              : enc->options.lookahead_frames * hop;
+        hfc_stream_plan plan = hfc_stream_plan_for(max_lookahead, encoder_lookahead, &model->enc);
+        st = hfc_encoder_stream_init(&enc->stream, &model->enc, hop, &plan);
+        if (st != HFC_OK) {
+            hfc_encoder_destroy(enc);
+            enc = NULL;
+        }
     }
     if (status)
         *status = st;
@@ -46,12 +64,23 @@ hfc_encoder *hfc_encoder_create(const hfc_model *model, const hfc_encoder_option
 
 void hfc_encoder_destroy(hfc_encoder *encoder)
 {
+    if (!encoder)
+        return;
+    hfc_encoder_stream_free(&encoder->stream);
     free(encoder);
 }
 
 void hfc_encoder_reset(hfc_encoder *encoder)
 {
-    (void)encoder;
+    if (!encoder)
+        return;
+    hfc_encoder_stream_reset(&encoder->stream);
+    encoder->pending = 0;
+}
+
+int hfc_encoder_latency(const hfc_encoder *encoder)
+{
+    return encoder ? encoder->model->cfg.hop + encoder->stream.lookahead_samples : 0;
 }
 
 int64_t hfc_encoder_encode(hfc_encoder *encoder, const float *pcm, int64_t n_samples,
@@ -88,4 +117,75 @@ int64_t hfc_encoder_encode(hfc_encoder *encoder, const float *pcm, int64_t n_sam
     hfc_act_free(&latent);
     free(sanitised);
     return st == HFC_OK ? n_frames : st;
+}
+
+/* Quantizes the latent frames the stream produced into tokens and drops them. */
+static int64_t take_frames(hfc_encoder *enc, hfc_token *tokens)
+{
+    hfc_colbuf *latent = &enc->stream.latent;
+    if (latent->n == 0)
+        return 0;
+    /* A view of the buffer's columns as an activation: no copy, no allocation. */
+    hfc_act view = {0};
+    view.data = hfc_colbuf_at(latent, 0, latent->t0);
+    view.channels = latent->channels;
+    view.n = latent->n;
+    view.ld = latent->ld;
+    hfc_quantizer_encode(&enc->model->vq, enc->model->kern, &view, tokens);
+    int64_t n = latent->n;
+    hfc_colbuf_drop_before(latent, hfc_colbuf_end(latent));
+    return n;
+}
+
+int64_t hfc_encoder_push(hfc_encoder *encoder, const float *pcm, int64_t n_samples,
+                         hfc_token *tokens_out, int64_t max_frames)
+{
+    if (!encoder || n_samples < 0 || (!pcm && n_samples > 0) || (!tokens_out && max_frames > 0))
+        return HFC_ERR_INVALID_ARG;
+    const hfc_model *m = encoder->model;
+    const int hop = m->cfg.hop, n_codebooks = m->cfg.groups * m->cfg.layers;
+    if (max_frames < n_samples / hop + 1)
+        return HFC_ERR_BUFFER_TOO_SMALL;
+    const int zero_bad = encoder->options.bad_sample_policy == HFC_BAD_SAMPLE_ZERO;
+    for (int64_t i = 0; i < n_samples && !zero_bad; i++)
+        if (!isfinite(pcm[i]))
+            return HFC_ERR_BAD_SAMPLE;
+    hfc_sconv *pre = &encoder->stream.pre;
+    int64_t produced = 0;
+    while (n_samples > 0) {
+        /* Fill the frame being assembled, straight into conv_pre's input. */
+        int take = hop - encoder->pending;
+        if (take > n_samples)
+            take = (int)n_samples;
+        int64_t at = hfc_colbuf_end(&pre->in);
+        if (!hfc_colbuf_grow(&pre->in, take))
+            return HFC_ERR_INTERNAL;
+        float *dst = hfc_colbuf_at(&pre->in, 0, at);
+        for (int i = 0; i < take; i++)
+            dst[i] = isfinite(pcm[i]) ? pcm[i] : 0.0f;
+        pcm += take;
+        n_samples -= take;
+        encoder->pending += take;
+        if (encoder->pending < hop)
+            break;
+        encoder->pending = 0;
+        int st = hfc_encoder_stream_run(&encoder->stream, m->kern, 0);
+        if (st != HFC_OK)
+            return st;
+        produced += take_frames(encoder, tokens_out + produced * n_codebooks);
+    }
+    return produced;
+}
+
+int64_t hfc_encoder_flush(hfc_encoder *encoder, hfc_token *tokens_out, int64_t max_frames)
+{
+    if (!encoder || (!tokens_out && max_frames > 0))
+        return HFC_ERR_INVALID_ARG;
+    const hfc_model *m = encoder->model;
+    if (max_frames < hfc_encoder_latency(encoder) / m->cfg.hop + 2)
+        return HFC_ERR_BUFFER_TOO_SMALL;
+    int st = hfc_encoder_stream_run(&encoder->stream, m->kern, 1);
+    int64_t produced = st == HFC_OK ? take_frames(encoder, tokens_out) : st;
+    hfc_encoder_reset(encoder);
+    return produced;
 }

@@ -80,6 +80,7 @@ static void bind_conv(binder *b, hfc_conv *cv, const char *prefix, int c_in, int
     cv->c_in = c_in;
     cv->c_out = c_out;
     cv->kernel = kernel;
+    cv->weight_taps = kernel;
     cv->stride = stride;
     cv->dilation = dilation;
     conv_padding(cv, causal);

@@ -15,7 +15,7 @@ void hfc_conv1d_scalar(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, float
             yrow[t] = (accumulate ? yrow[t] : 0.0f) + b;
         for (int ci = 0; ci < c_in; ci++) {
             const float *xrow = x + ci * x_ld;
-            const float *w = cv->weight + ((size_t)co * c_in + ci) * kernel;
+            const float *w = cv->weight + ((size_t)co * c_in + ci) * cv->weight_taps;
             for (int k = 0; k < kernel; k++) {
                 const float wk = w[k];
                 const float *xk = xrow + k * dil;

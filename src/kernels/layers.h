@@ -9,7 +9,9 @@
 typedef struct hfc_conv {
     int c_in, c_out, kernel, stride, dilation;
     int pad_left, pad_right; /* zero columns the offline path puts around the input */
-    float *weight;           /* [c_out][c_in][kernel] */
+    int weight_taps;         /* taps stored per (co, ci) in weight: a streaming layer may
+                                use only the first `kernel` of them (cut look-ahead) */
+    float *weight;           /* [c_out][c_in][weight_taps] */
     float *bias;             /* [c_out] */
     void *packed;            /* per-ISA layout, owned by the model; NULL if none */
 } hfc_conv;

@@ -1,0 +1,195 @@
+/* The encoder, streaming. Samples go into pre.in; each run pushes whatever became
+ * computable through conv_pre, the stages and conv_post into `latent`.
+ *
+ * GroupNorm (official, non-causal models only) normally uses the whole utterance's
+ * statistics, which a stream cannot know; here each column is normalised with the
+ * running statistics of the columns so far (stream_stage.c). Causal models have no
+ * GroupNorm and stream exactly. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hificodec.h"
+#include "stream_net.h"
+
+/* Upper bound on the outputs one run of a conv can emit when at most in_burst new
+ * input columns arrived: its kept history plus the burst plus flush padding. */
+static int conv_burst(const hfc_conv *cv, int in_burst)
+{
+    int buffered = hfc_sconv_history(cv, cv->kernel) + cv->pad_left + in_burst + cv->pad_right;
+    return buffered / cv->stride + 1;
+}
+
+static int stage_span(const hfc_resblock *rbs, int n, int type)
+{
+    int span = 0;
+    for (int j = 0; j < n; j++)
+        span += hfc_resblock_span(&rbs[j], type);
+    return span;
+}
+
+static int init_norms(hfc_sstage *st, const hfc_group_norm *norms, int n)
+{
+    st->norm = calloc((size_t)n, sizeof *st->norm);
+    if (!st->norm)
+        return HFC_ERR_NO_MEMORY;
+    for (int j = 0; j < n; j++) {
+        st->norm[j].gn = &norms[j];
+        st->norm[j].sum = calloc((size_t)norms[j].groups, sizeof(double));
+        st->norm[j].sum_sq = calloc((size_t)norms[j].groups, sizeof(double));
+        if (!st->norm[j].sum || !st->norm[j].sum_sq)
+            return HFC_ERR_NO_MEMORY;
+    }
+    return HFC_OK;
+}
+
+int hfc_encoder_stream_lookahead(const hfc_encoder_net *net, const hfc_stream_plan *plan)
+{
+    /* Each layer's look-ahead in its input columns, times the samples a column spans;
+     * a stage's parallel resblocks wait for the slowest. */
+    int samples_per_column = 1;
+    int lookahead = hfc_sconv_lookahead(&net->pre, hfc_stream_taps(&net->pre, plan));
+    for (int i = 0; i < net->n_stages; i++) {
+        const hfc_conv *down = &net->down[i];
+        lookahead += hfc_sconv_lookahead(down, hfc_stream_taps(down, plan)) * samples_per_column;
+        samples_per_column *= down->stride;
+        int rb_lookahead = 0;
+        for (int j = 0; j < net->n_resblocks; j++) {
+            int r = hfc_resblock_lookahead(&net->rb[i][j], net->resblock_type, plan);
+            rb_lookahead = r > rb_lookahead ? r : rb_lookahead;
+        }
+        lookahead += rb_lookahead * samples_per_column;
+    }
+    return lookahead + hfc_sconv_lookahead(&net->post, hfc_stream_taps(&net->post, plan)) *
+                           samples_per_column;
+}
+
+int hfc_encoder_stream_init(hfc_encoder_stream *s, const hfc_encoder_net *net,
+                            int max_samples_per_run, const hfc_stream_plan *plan)
+{
+    memset(s, 0, sizeof *s);
+    s->net = net;
+    s->n_stages = net->n_stages;
+    s->final_slope = net->final_slope;
+    int burst = max_samples_per_run + net->pre.pad_right;
+    int status = hfc_sconv_init(&s->pre, &net->pre, burst, 0);
+    burst = conv_burst(&net->pre, burst);
+    int scratch_cap = burst;
+    if (status == HFC_OK)
+        status = hfc_colbuf_init(&s->x, net->pre.c_out, burst);
+    for (int i = 0; i < s->n_stages && status == HFC_OK; i++) {
+        hfc_sstage *st = &s->stage[i];
+        const hfc_conv *down = &net->down[i];
+        status = hfc_sconv_init(&st->down, down, burst, hfc_stream_taps(down, plan));
+        /* Columns released at flush by the resblocks' delays add to the burst. */
+        int cap = 2 * (conv_burst(down, burst) +
+                       stage_span(net->rb[i], net->n_resblocks, net->resblock_type)) + 32;
+        st->n_resblocks = net->n_resblocks;
+        if (status == HFC_OK)
+            status = hfc_colbuf_init(&st->y, down->c_out, cap);
+        if (status == HFC_OK)
+            status = hfc_colbuf_init(&st->out, down->c_out, cap);
+        for (int j = 0; j < net->n_resblocks && status == HFC_OK; j++)
+            status = hfc_sresblock_init(&st->rb[j], &net->rb[i][j], net->resblock_type, net->slope,
+                                        cap, plan);
+        if (status == HFC_OK && net->group_norm)
+            status = init_norms(st, net->norm[i], net->n_resblocks);
+        burst = cap;
+        scratch_cap = cap > scratch_cap ? cap : scratch_cap;
+    }
+    if (status == HFC_OK)
+        status = hfc_sconv_init(&s->post, &net->post, burst, hfc_stream_taps(&net->post, plan));
+    if (status == HFC_OK)
+        status = hfc_colbuf_init(&s->latent, net->post.c_out, conv_burst(&net->post, burst));
+    int max_channels = 1;
+    for (int i = 0; i < s->n_stages; i++)
+        max_channels = net->down[i].c_out > max_channels ? net->down[i].c_out : max_channels;
+    if (status == HFC_OK)
+        status = hfc_colbuf_init(&s->scratch, max_channels, scratch_cap);
+    s->lookahead_samples = hfc_encoder_stream_lookahead(net, plan);
+    if (status == HFC_OK)
+        hfc_encoder_stream_reset(s);
+    return status;
+}
+
+void hfc_encoder_stream_free(hfc_encoder_stream *s)
+{
+    hfc_sconv_free(&s->pre);
+    hfc_colbuf_free(&s->x);
+    for (int i = 0; i < HFC_MAX_STAGES; i++) {
+        hfc_sstage *st = &s->stage[i];
+        hfc_sconv_free(&st->down);
+        hfc_colbuf_free(&st->y);
+        hfc_colbuf_free(&st->out);
+        for (int j = 0; j < HFC_MAX_RESBLOCKS; j++)
+            hfc_sresblock_free(&st->rb[j]);
+        if (st->norm)
+            for (int j = 0; j < st->n_resblocks; j++) {
+                free(st->norm[j].sum);
+                free(st->norm[j].sum_sq);
+            }
+        free(st->norm);
+        st->norm = NULL;
+    }
+    hfc_sconv_free(&s->post);
+    hfc_colbuf_free(&s->latent);
+    hfc_colbuf_free(&s->scratch);
+}
+
+void hfc_encoder_stream_reset(hfc_encoder_stream *s)
+{
+    hfc_sconv_reset(&s->pre);
+    hfc_colbuf_reset(&s->x, 0);
+    for (int i = 0; i < s->n_stages; i++) {
+        hfc_sstage *st = &s->stage[i];
+        hfc_sconv_reset(&st->down);
+        hfc_colbuf_reset(&st->y, 0);
+        hfc_colbuf_reset(&st->out, 0);
+        for (int j = 0; j < st->n_resblocks; j++) {
+            hfc_sresblock_reset(&st->rb[j]);
+            if (st->norm) {
+                memset(st->norm[j].sum, 0, (size_t)st->norm[j].gn->groups * sizeof(double));
+                memset(st->norm[j].sum_sq, 0, (size_t)st->norm[j].gn->groups * sizeof(double));
+                st->norm[j].count = 0.0;
+            }
+        }
+    }
+    hfc_sconv_reset(&s->post);
+    hfc_colbuf_reset(&s->latent, 0);
+}
+
+static int any_overflow(const hfc_encoder_stream *s)
+{
+    int bad = s->pre.in.overflow | s->x.overflow | s->post.in.overflow | s->latent.overflow |
+              s->scratch.overflow;
+    for (int i = 0; i < s->n_stages; i++) {
+        const hfc_sstage *st = &s->stage[i];
+        bad |= st->down.in.overflow | st->y.overflow | st->out.overflow;
+        for (int j = 0; j < st->n_resblocks; j++)
+            for (int m = 0; m < st->rb[j].n_steps; m++)
+                bad |= st->rb[j].r[m + 1].overflow | st->rb[j].r[m].overflow |
+                       st->rb[j].c1[m].in.overflow | st->rb[j].c2[m].in.overflow;
+    }
+    return bad;
+}
+
+int hfc_encoder_stream_run(hfc_encoder_stream *s, const hfc_kernels *kern, int finish)
+{
+    if (finish)
+        hfc_sconv_finish(&s->pre);
+    hfc_sconv_run(&s->pre, kern, &s->x);
+    hfc_colbuf *prev = &s->x;
+    for (int i = 0; i < s->n_stages; i++) {
+        hfc_sstage *st = &s->stage[i];
+        hfc_feed_activated(&st->down.in, prev, s->net->slope);
+        if (finish)
+            hfc_sconv_finish(&st->down);
+        hfc_sconv_run(&st->down, kern, &st->y);
+        hfc_sstage_resblocks(st, kern, &s->scratch, finish);
+        prev = &st->out;
+    }
+    hfc_feed_activated(&s->post.in, prev, s->final_slope);
+    if (finish)
+        hfc_sconv_finish(&s->post);
+    hfc_sconv_run(&s->post, kern, &s->latent);
+    return any_overflow(s) ? HFC_ERR_INTERNAL : HFC_OK;
+}

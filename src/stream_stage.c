@@ -1,0 +1,220 @@
+/* Streaming resblocks and the join of a stage's parallel resblocks. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hificodec.h"
+#include "stream_net.h"
+
+int hfc_stream_taps(const hfc_conv *cv, const hfc_stream_plan *plan)
+{
+    /* Taps past the centre read the future; keep the planned fraction of them. */
+    int centre = cv->pad_left / cv->dilation;
+    int future = cv->kernel - 1 - centre;
+    if (plan->keep_lookahead >= 1.0 || future <= 0 || cv->stride != 1)
+        return cv->kernel;
+    int keep = (int)floor(future * plan->keep_lookahead + 1e-9);
+    return centre + 1 + (keep > 0 ? keep : 0);
+}
+
+int hfc_resblock_span(const hfc_resblock *rb, int type)
+{
+    int span = 0;
+    for (int m = 0; m < rb->n_convs; m++) {
+        span += rb->convs1[m].dilation * (rb->convs1[m].kernel - 1);
+        if (type == HFC_RESBLOCK_1)
+            span += rb->convs2[m].dilation * (rb->convs2[m].kernel - 1);
+    }
+    return span;
+}
+
+int hfc_resblock_lookahead(const hfc_resblock *rb, int type, const hfc_stream_plan *plan)
+{
+    int reach = 0;
+    for (int m = 0; m < rb->n_convs; m++) {
+        reach += hfc_sconv_lookahead(&rb->convs1[m], hfc_stream_taps(&rb->convs1[m], plan));
+        if (type == HFC_RESBLOCK_1)
+            reach += hfc_sconv_lookahead(&rb->convs2[m], hfc_stream_taps(&rb->convs2[m], plan));
+    }
+    return reach;
+}
+
+int hfc_sresblock_init(hfc_sresblock *b, const hfc_resblock *rb, int type, float slope,
+                       int max_new, const hfc_stream_plan *plan)
+{
+    memset(b, 0, sizeof *b);
+    b->n_steps = rb->n_convs;
+    b->type = type;
+    b->slope = slope;
+    const int channels = rb->convs1[0].c_in;
+    int status = HFC_OK;
+    for (int m = 0; m <= b->n_steps && status == HFC_OK; m++)
+        status = hfc_colbuf_init(&b->r[m], channels, max_new);
+    for (int m = 0; m < b->n_steps && status == HFC_OK; m++) {
+        status = hfc_sconv_init(&b->c1[m], &rb->convs1[m], max_new,
+                                hfc_stream_taps(&rb->convs1[m], plan));
+        if (status == HFC_OK && type == HFC_RESBLOCK_1)
+            status = hfc_sconv_init(&b->c2[m], &rb->convs2[m], max_new,
+                                    hfc_stream_taps(&rb->convs2[m], plan));
+    }
+    if (status == HFC_OK)
+        hfc_sresblock_reset(b);
+    return status;
+}
+
+void hfc_sresblock_free(hfc_sresblock *b)
+{
+    for (int m = 0; m <= HFC_MAX_DILATIONS; m++)
+        hfc_colbuf_free(&b->r[m]);
+    for (int m = 0; m < HFC_MAX_DILATIONS; m++) {
+        hfc_sconv_free(&b->c1[m]);
+        hfc_sconv_free(&b->c2[m]);
+    }
+}
+
+void hfc_sresblock_reset(hfc_sresblock *b)
+{
+    for (int m = 0; m <= b->n_steps; m++)
+        hfc_colbuf_reset(&b->r[m], 0);
+    for (int m = 0; m < b->n_steps; m++) {
+        b->fed[m] = 0;
+        hfc_sconv_reset(&b->c1[m]);
+        if (b->type == HFC_RESBLOCK_1)
+            hfc_sconv_reset(&b->c2[m]);
+    }
+}
+
+/* Appends leaky_relu of src's columns [from, end) to dst. */
+static void feed_range(hfc_colbuf *dst, const hfc_colbuf *src, int64_t from, float slope)
+{
+    int64_t end = hfc_colbuf_end(src);
+    int k = (int)(end - from);
+    int64_t at = hfc_colbuf_end(dst);
+    if (k <= 0 || !hfc_colbuf_grow(dst, k))
+        return;
+    /* dst's channel count rules: src may be the shared scratch, which has as many
+     * rows as the widest layer. */
+    for (int c = 0; c < dst->channels; c++) {
+        const float *s = hfc_colbuf_at(src, c, from);
+        float *d = hfc_colbuf_at(dst, c, at);
+        for (int i = 0; i < k; i++)
+            d[i] = s[i] >= 0.0f ? s[i] : s[i] * slope;
+    }
+}
+
+void hfc_feed_activated(hfc_colbuf *dst, hfc_colbuf *src, float slope)
+{
+    feed_range(dst, src, src->t0, slope);
+    hfc_colbuf_drop_before(src, hfc_colbuf_end(src));
+}
+
+static void run_into_scratch(hfc_sconv *conv, const hfc_kernels *kern, hfc_colbuf *scratch,
+                             int finish)
+{
+    if (finish)
+        hfc_sconv_finish(conv);
+    hfc_colbuf_reset(scratch, conv->next_out);
+    hfc_sconv_run(conv, kern, scratch);
+}
+
+void hfc_sresblock_run(hfc_sresblock *b, const hfc_kernels *kern, hfc_colbuf *scratch, int finish)
+{
+    for (int m = 0; m < b->n_steps; m++) {
+        hfc_colbuf *r = &b->r[m], *next = &b->r[m + 1];
+        feed_range(&b->c1[m].in, r, b->fed[m], b->slope);
+        b->fed[m] = hfc_colbuf_end(r);
+        run_into_scratch(&b->c1[m], kern, scratch, finish);
+        if (b->type == HFC_RESBLOCK_1) {
+            /* c1's output, activated, is c2's input. */
+            hfc_feed_activated(&b->c2[m].in, scratch, b->slope);
+            run_into_scratch(&b->c2[m], kern, scratch, finish);
+        }
+        /* Join by time: r[m+1](t) = conv(t) + r[m](t), the official `xt + x`. */
+        const int64_t from = scratch->t0, k = scratch->n;
+        int64_t at = hfc_colbuf_end(next);
+        if (k > 0 && at == from && from >= r->t0 && hfc_colbuf_grow(next, (int)k))
+            for (int c = 0; c < r->channels; c++) {
+                const float *conv = hfc_colbuf_at(scratch, c, from);
+                const float *res = hfc_colbuf_at(r, c, from);
+                float *out = hfc_colbuf_at(next, c, at);
+                for (int64_t i = 0; i < k; i++)
+                    out[i] = conv[i] + res[i];
+            }
+        else if (k > 0)
+            next->overflow = 1; /* out of step: a bug, surfaced by the caller */
+        hfc_colbuf_drop_before(r, from + k);
+    }
+}
+
+/* Running statistics up to and including column t stand in for the utterance's:
+ * a causal estimate that converges to the offline one as the stream grows. */
+static void group_norm_column(hfc_sgroup_norm *s, float *const *rows)
+{
+    const hfc_group_norm *gn = s->gn;
+    const int per_group = gn->channels / gn->groups;
+    s->count += 1.0;
+    for (int g = 0; g < gn->groups; g++) {
+        for (int c = g * per_group; c < (g + 1) * per_group; c++) {
+            s->sum[g] += rows[c][0];
+            s->sum_sq[g] += (double)rows[c][0] * rows[c][0];
+        }
+        const double n = s->count * per_group;
+        const double mean = s->sum[g] / n;
+        double var = s->sum_sq[g] / n - mean * mean;
+        var = var > 0.0 ? var : 0.0;
+        const double rstd = 1.0 / sqrt(var + gn->eps);
+        for (int c = g * per_group; c < (g + 1) * per_group; c++) {
+            const float scale = (float)(rstd * gn->gamma[c]);
+            const float shift = (float)(gn->beta[c] - mean * rstd * gn->gamma[c]);
+            rows[c][0] = rows[c][0] * scale + shift;
+        }
+    }
+}
+
+void hfc_sstage_resblocks(hfc_sstage *stage, const hfc_kernels *kern, hfc_colbuf *scratch,
+                          int finish)
+{
+    hfc_colbuf *y = &stage->y;
+    for (int j = 0; j < stage->n_resblocks; j++) {
+        hfc_colbuf *r0 = &stage->rb[j].r[0];
+        int k = y->n;
+        int64_t at = hfc_colbuf_end(r0);
+        if (k > 0 && hfc_colbuf_grow(r0, k))
+            for (int c = 0; c < y->channels; c++)
+                memcpy(hfc_colbuf_at(r0, c, at), hfc_colbuf_at(y, c, y->t0),
+                       (size_t)k * sizeof(float));
+        hfc_sresblock_run(&stage->rb[j], kern, scratch, finish);
+    }
+    hfc_colbuf_drop_before(y, hfc_colbuf_end(y));
+
+    /* Join the resblocks over the times all of them have produced. */
+    hfc_colbuf *out = &stage->out;
+    int64_t from = hfc_colbuf_end(out), end = INT64_MAX;
+    for (int j = 0; j < stage->n_resblocks; j++) {
+        const hfc_colbuf *rj = &stage->rb[j].r[stage->rb[j].n_steps];
+        int64_t e = hfc_colbuf_end(rj);
+        end = e < end ? e : end;
+    }
+    if (end <= from || !hfc_colbuf_grow(out, (int)(end - from)))
+        return;
+    const float n_kernels = (float)stage->n_resblocks;
+    float *rows[HFC_MAX_CHANNELS];
+    for (int64_t t = from; t < end; t++) {
+        for (int c = 0; c < out->channels; c++) {
+            rows[c] = hfc_colbuf_at(out, c, t);
+            rows[c][0] = 0.0f;
+        }
+        for (int j = 0; j < stage->n_resblocks; j++) {
+            const hfc_colbuf *rj = &stage->rb[j].r[stage->rb[j].n_steps];
+            for (int c = 0; c < out->channels; c++)
+                rows[c][0] = j == 0 ? hfc_colbuf_at(rj, c, t)[0]
+                                    : rows[c][0] + hfc_colbuf_at(rj, c, t)[0];
+            if (stage->norm)
+                group_norm_column(&stage->norm[j], rows);
+        }
+        for (int c = 0; c < out->channels; c++)
+            rows[c][0] = rows[c][0] / n_kernels;
+    }
+    for (int j = 0; j < stage->n_resblocks; j++)
+        hfc_colbuf_drop_before(&stage->rb[j].r[stage->rb[j].n_steps], end);
+}

@@ -1,0 +1,101 @@
+"""The twin's forward semantics, restated from AcademiCodec's models.py:
+the encoder's GroupNorm-on-running-sum order, the generator's resblock
+average, the GRVQ codes (nearest by |x - e|^2, code k = layer * groups +
+group, layer l quantizing what earlier layers left), embed(), and the
+training pass (straight-through gradient, VQ loss)."""
+
+import unittest
+
+import torch
+import torch.nn.functional as F
+
+from hificodec_torch.config import load_config
+from hificodec_torch.export import random_model
+
+
+def official_encoder(enc, x, nk):
+    """models.py's Encoder.forward, written out for three or fewer resblocks."""
+    x = enc.conv_pre(x)
+    for i, up in enumerate(enc.ups):
+        x = up(F.leaky_relu(x, 0.1))
+        xs = enc.normalize[i * nk](enc.resblocks[i * nk](x))
+        for j in range(1, nk):
+            xs = enc.normalize[i * nk + j](xs + enc.resblocks[i * nk + j](x))
+        x = xs / nk
+    return enc.conv_post(F.leaky_relu(x))  # default slope 0.01
+
+
+def official_generator(gen, x, nk):
+    x = gen.conv_pre(x)
+    for i, up in enumerate(gen.ups):
+        x = up(F.leaky_relu(x, 0.1))
+        x = sum(gen.resblocks[i * nk + j](x) for j in range(nk)) / nk
+    return torch.tanh(gen.conv_post(F.leaky_relu(x, 0.1)))
+
+
+class TwinTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.model = random_model(load_config("tiny"), seed=3, scaled=True)
+        torch.manual_seed(4)
+        cls.wav = 0.3 * torch.randn(2, 320 * 12 + 5)
+
+    def test_networks_follow_official_forward(self):
+        m = self.model
+        with torch.no_grad():
+            latent = m.latent(self.wav)
+            torch.testing.assert_close(latent, official_encoder(m.encoder, self.wav[:, None], 2))
+            torch.testing.assert_close(m.generator(latent),
+                                       official_generator(m.generator, latent, 2))
+
+    def test_codes_are_grvq(self):
+        m, q = self.model, self.model.quantizer
+        with torch.no_grad():
+            latent = m.latent(self.wav)
+            codes = m.encode(self.wav)
+        self.assertEqual(codes.dtype, torch.int64)
+        self.assertEqual(tuple(codes.shape), (2, latent.shape[2], 4))
+        residual = latent.transpose(1, 2).double()  # [B, T, C]
+        half = residual.shape[2] // 2
+        for layer in range(2):
+            chosen = []
+            for g in range(2):
+                x = residual[..., g * half:(g + 1) * half]
+                e = q.codebooks(layer)[g].embedding.weight.double()
+                want = ((x[..., None, :] - e) ** 2).sum(-1).argmin(-1)
+                torch.testing.assert_close(codes[..., layer * 2 + g], want)
+                chosen.append(e[want])
+            residual = residual - torch.cat(chosen, -1)
+        # embed() = the sum of the layers' codewords.
+        torch.testing.assert_close(q.embed(codes).transpose(1, 2).double(),
+                                   latent.transpose(1, 2).double() - residual)
+
+    def test_argmin_lowest_index_on_ties(self):
+        module = self.model.quantizer.codebooks(0)[0]
+        e = module.embedding.weight
+        x = e[5:6].clone()
+        with torch.no_grad():
+            e[9] = e[5]
+            self.assertEqual(module(x)[1].item(), 5)
+
+    def test_training_pass(self):
+        m = random_model(load_config("tiny"), seed=3, scaled=True)
+        wav_hat, loss, codes = m(self.wav)
+        with torch.no_grad():
+            torch.testing.assert_close(wav_hat, m.decode(codes))
+            latent = m.latent(self.wav)
+            zq = m.quantizer.embed(codes)
+            q0 = torch.cat([m.quantizer.codebooks(0)[g].embedding(codes[..., g])
+                            for g in range(2)], -1).transpose(1, 2)
+            want = 1.25 * (F.mse_loss(q0, latent) + F.mse_loss(zq - q0, latent - q0)) / 2
+            torch.testing.assert_close(loss, want)
+        (wav_hat.pow(2).mean() + loss).backward()
+        # Straight-through: the reconstruction loss reaches the encoder.
+        self.assertGreater(m.encoder.conv_pre.weight_v.grad.abs().sum().item(), 0)
+        codebook = m.quantizer.quantizer_modules2[1].embedding.weight
+        self.assertGreater(codebook.grad.abs().sum().item(), 0)
+        self.assertGreater(m.generator.ups[0].weight_g.grad.abs().sum().item(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
