@@ -1,0 +1,156 @@
+/* hificodec decode: token file -> audio file. */
+#include "audio_io.h"
+#include "cli_common.h"
+#include "codec_run.h"
+#include "commands.h"
+#include "file_io.h"
+#include "token_file.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char decode_help[] =
+    "Usage: hificodec decode [OPTIONS] IN OUT\n"
+    "\n"
+    "Decode HiFi-Codec tokens back into speech.\n"
+    "\n"
+    "IN is a .hfc bitstream or a .npy integer array of shape [frames, codebooks],\n"
+    "recognised by its first bytes whatever its name, so \"-\" reads either from stdin.\n"
+    "Every token must be in [0, codebook size). A .hfc file records the model that\n"
+    "wrote it: its sample rate, hop and codebooks must match the decoding model, and\n"
+    "so must its model id unless --force is given (another model's tokens decode to\n"
+    "noise, so this is an error by default).\n"
+    "\n"
+    "OUT receives frames x hop mono samples at the model's rate, in the format of its\n"
+    "extension: .wav, .flac, .ogg (Vorbis), .opus, .aiff, .au, .caf, .w64, .rf64, or\n"
+    ".npy (float32); \"-\" writes WAV to stdout. Samples are 16-bit PCM (scaled by\n"
+    "32768, rounded, clipped) unless --float.\n"
+    "\n"
+    "Options:\n"
+    "      --float        write 32-bit float samples, unclipped (WAV, AIFF, AU, CAF,\n"
+    "                     W64, RF64; .npy is always float32)\n"
+    "      --force        decode a .hfc file that a different model wrote (its rate,\n"
+    "                     hop and codebooks must still match); warns instead\n"
+    HFC_CLI_COMMON_OPTIONS_HELP
+    "\n"
+    "Examples:\n"
+    "  hificodec decode speech.hfc speech.wav\n"
+    "  hificodec decode --float codes.npy speech.wav\n"
+    "  hificodec encode --format hfc in.flac - | hificodec decode - - > out.wav\n"
+    "\n" HFC_CLI_EXIT_STATUS_HELP;
+
+enum { OPT_FLOAT = HFC_CLI_OPT_FIRST_OWN, OPT_FORCE };
+
+typedef struct decode_options {
+    int as_float;
+    int force;
+} decode_options;
+
+static int apply_decode_option(void *user, int id, const char *value)
+{
+    decode_options *options = user;
+    (void)value;
+    if (id == OPT_FLOAT)
+        options->as_float = 1;
+    else if (id == OPT_FORCE)
+        options->force = 1;
+    else
+        return -1;
+    return 0;
+}
+
+/* Tokens decode only with the geometry they were made for; the model id guards
+ * against a same-shaped but different model, which --force lets through. */
+static int check_tokens_fit_model(const hfc_cli_tokens *tokens, const hfc_model *model,
+                                  const char *name, const hfc_cli_common *common, int force)
+{
+    hfc_model_info info;
+    hfc_model_get_info(model, &info);
+    if (tokens->n_codebooks != info.n_codebooks) {
+        hfc_cli_print_error(name, "has %d tokens per frame, the model needs %d",
+                            tokens->n_codebooks, info.n_codebooks);
+        return -1;
+    }
+    if (tokens->format != HFC_CLI_TOKENS_HFC)
+        return 0;
+    const hfc_tokens_hfc_header *header = &tokens->header;
+    if (header->sample_rate_hz != info.sample_rate_hz || header->hop_samples != info.hop_samples ||
+        header->codebook_size != info.codebook_size) {
+        hfc_cli_print_error(name,
+                            "was written for %d Hz, hop %d, %d-entry codebooks; the model has "
+                            "%d Hz, hop %d, %d entries",
+                            header->sample_rate_hz, header->hop_samples, header->codebook_size,
+                            info.sample_rate_hz, info.hop_samples, info.codebook_size);
+        return -1;
+    }
+    if (header->model_id != info.model_id) {
+        if (!force) {
+            hfc_cli_print_error(name,
+                                "was written by model %016" PRIx64 ", not this model (%016" PRIx64
+                                "); --force decodes it anyway",
+                                header->model_id, info.model_id);
+            return -1;
+        }
+        if (!common->quiet)
+            hfc_cli_print_error(name,
+                                "warning: written by model %016" PRIx64
+                                ", decoding with %016" PRIx64,
+                                header->model_id, info.model_id);
+    }
+    return 0;
+}
+
+int hfc_cmd_decode(int argc, char **argv)
+{
+    static const hfc_cli_option options[] = {HFC_CLI_COMMON_OPTIONS,
+                                             {"float", 0, 0, OPT_FLOAT},
+                                             {"force", 0, 0, OPT_FORCE},
+                                             {NULL, 0, 0, 0}};
+    hfc_cli_common common;
+    decode_options own = {0, 0};
+    const char *paths[2];
+    int n_paths = hfc_cli_parse_command("decode", argc, argv, options, &common,
+                                        apply_decode_option, &own, paths, 2);
+    if (n_paths < 0)
+        return HFC_CLI_EXIT_USAGE;
+    if (common.help) {
+        fputs(decode_help, stdout);
+        return HFC_CLI_EXIT_OK;
+    }
+    if (n_paths != 2) {
+        hfc_cli_print_error("decode", "needs IN and OUT (see 'hificodec decode --help')");
+        return HFC_CLI_EXIT_USAGE;
+    }
+
+    char err[HFC_CLI_ERROR_BYTES];
+    if (hfc_cli_audio_check_writable(paths[1], own.as_float, err, sizeof err) != 0) {
+        hfc_cli_print_error(hfc_cli_output_name(paths[1]), "%s", err);
+        return HFC_CLI_EXIT_USAGE;
+    }
+    hfc_model *model = hfc_cli_model_load(&common, NULL, 0);
+    if (model == NULL)
+        return HFC_CLI_EXIT_FAILURE;
+    hfc_model_info info;
+    hfc_model_get_info(model, &info);
+    const char *in_name = hfc_cli_input_name(paths[0]);
+    int status = HFC_CLI_EXIT_FAILURE;
+    hfc_cli_tokens tokens;
+    float *pcm = NULL;
+    int64_t n_samples = 0;
+    if (hfc_cli_tokens_read(paths[0], info.codebook_size, &tokens, err, sizeof err) != 0) {
+        hfc_cli_print_error(in_name, "%s", err);
+    } else if (check_tokens_fit_model(&tokens, model, in_name, &common, own.force) == 0 &&
+               hfc_cli_run_decode(model, &common, tokens.tokens, tokens.n_frames, &pcm,
+                                  &n_samples) == 0) {
+        if (hfc_cli_audio_write(paths[1], pcm, n_samples, info.sample_rate_hz, own.as_float, err,
+                                sizeof err) != 0)
+            hfc_cli_print_error(hfc_cli_output_name(paths[1]), "%s", err);
+        else
+            status = HFC_CLI_EXIT_OK;
+    }
+    free(pcm);
+    hfc_cli_tokens_free(&tokens);
+    hfc_model_free(model);
+    return status;
+}

@@ -1,0 +1,95 @@
+/* hificodec roundtrip: audio -> tokens -> audio in one process, no token file. */
+#include "audio_io.h"
+#include "cli_common.h"
+#include "codec_run.h"
+#include "commands.h"
+#include "file_io.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char roundtrip_help[] =
+    "Usage: hificodec roundtrip [OPTIONS] IN OUT\n"
+    "\n"
+    "Encode speech and decode it again: what a listener on the other end of a\n"
+    "HiFi-Codec link hears. The same as 'hificodec encode' followed by 'hificodec\n"
+    "decode', without the token file.\n"
+    "\n"
+    "IN is any audio file libsndfile reads, at any rate and channel count, or a 1-D\n"
+    ".npy array at the model's rate; \"-\" reads stdin. It is averaged to mono and\n"
+    "resampled to the model's rate. OUT receives floor(n / hop) x hop samples at the\n"
+    "model's rate (the samples after the last whole frame are dropped), in the format\n"
+    "of its extension (.wav, .flac, .ogg, .opus, .aiff, .au, .caf, .w64, .rf64,\n"
+    ".npy); \"-\" writes WAV to stdout. 16-bit PCM unless --float.\n"
+    "\n"
+    "Options:\n"
+    "      --float        write 32-bit float samples (not for FLAC)\n"
+    HFC_CLI_COMMON_OPTIONS_HELP
+    "\n"
+    "Examples:\n"
+    "  hificodec roundtrip speech.flac coded.wav\n"
+    "  hificodec roundtrip -v -m causal.safetensors --float in.wav out.wav\n"
+    "\n" HFC_CLI_EXIT_STATUS_HELP;
+
+enum { OPT_FLOAT = HFC_CLI_OPT_FIRST_OWN };
+
+static int apply_roundtrip_option(void *user, int id, const char *value)
+{
+    (void)value;
+    if (id != OPT_FLOAT)
+        return -1;
+    *(int *)user = 1;
+    return 0;
+}
+
+int hfc_cmd_roundtrip(int argc, char **argv)
+{
+    static const hfc_cli_option options[] = {
+        HFC_CLI_COMMON_OPTIONS, {"float", 0, 0, OPT_FLOAT}, {NULL, 0, 0, 0}};
+    hfc_cli_common common;
+    int as_float = 0;
+    const char *paths[2];
+    int n_paths = hfc_cli_parse_command("roundtrip", argc, argv, options, &common,
+                                        apply_roundtrip_option, &as_float, paths, 2);
+    if (n_paths < 0)
+        return HFC_CLI_EXIT_USAGE;
+    if (common.help) {
+        fputs(roundtrip_help, stdout);
+        return HFC_CLI_EXIT_OK;
+    }
+    if (n_paths != 2) {
+        hfc_cli_print_error("roundtrip", "needs IN and OUT (see 'hificodec roundtrip --help')");
+        return HFC_CLI_EXIT_USAGE;
+    }
+    char err[HFC_CLI_ERROR_BYTES];
+    if (hfc_cli_audio_check_writable(paths[1], as_float, err, sizeof err) != 0) {
+        hfc_cli_print_error(hfc_cli_output_name(paths[1]), "%s", err);
+        return HFC_CLI_EXIT_USAGE;
+    }
+
+    hfc_model *model = hfc_cli_model_load(&common, NULL, 0);
+    if (model == NULL)
+        return HFC_CLI_EXIT_FAILURE;
+    hfc_model_info info;
+    hfc_model_get_info(model, &info);
+    int status = HFC_CLI_EXIT_FAILURE;
+    hfc_cli_audio audio;
+    hfc_token *tokens = NULL;
+    int64_t n_frames = 0, n_samples = 0;
+    float *pcm = NULL;
+    if (hfc_cli_audio_read(paths[0], info.sample_rate_hz, &audio, err, sizeof err) != 0) {
+        hfc_cli_print_error(hfc_cli_input_name(paths[0]), "%s", err);
+    } else if (hfc_cli_run_encode(model, &common, &audio, &tokens, &n_frames) == 0 &&
+               hfc_cli_run_decode(model, &common, tokens, n_frames, &pcm, &n_samples) == 0) {
+        if (hfc_cli_audio_write(paths[1], pcm, n_samples, info.sample_rate_hz, as_float, err,
+                                sizeof err) != 0)
+            hfc_cli_print_error(hfc_cli_output_name(paths[1]), "%s", err);
+        else
+            status = HFC_CLI_EXIT_OK;
+    }
+    free(pcm);
+    free(tokens);
+    hfc_cli_audio_free(&audio);
+    hfc_model_free(model);
+    return status;
+}
