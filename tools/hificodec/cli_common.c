@@ -140,6 +140,18 @@ int hfc_cli_common_apply(hfc_cli_common *common, const char *command, int id, co
         common->verbose = 1;
         common->quiet = 0;
         return 1;
+    case HFC_CLI_OPT_CHUNK_MS:
+        return hfc_cli_parse_int(command, "--chunk-ms", value, 1, 60000, &common->chunk_ms) == 0
+                   ? 1
+                   : -1;
+    case HFC_CLI_OPT_LOOKAHEAD:
+        return hfc_cli_parse_int(command, "--lookahead", value, 0, 1000,
+                                 &common->lookahead_frames) == 0
+                   ? 1
+                   : -1;
+    case HFC_CLI_OPT_DAEMON:
+        common->daemon_socket = value;
+        return 1;
     case HFC_CLI_OPT_THREADS:
         return hfc_cli_parse_int(command, "--threads", value, 0, 1024, &common->n_threads) == 0
                    ? 1
@@ -155,6 +167,7 @@ int hfc_cli_parse_command(const char *command, int argc, char **argv,
                           int max_positional)
 {
     memset(common, 0, sizeof *common);
+    common->lookahead_frames = -1;
     hfc_cli_parser parser;
     hfc_cli_parser_init(&parser, command, argc, argv, options);
     int n_positional = 0;

@@ -73,6 +73,9 @@ enum {
     HFC_CLI_OPT_QUIET,
     HFC_CLI_OPT_VERBOSE,
     HFC_CLI_OPT_THREADS,
+    HFC_CLI_OPT_CHUNK_MS,
+    HFC_CLI_OPT_LOOKAHEAD,
+    HFC_CLI_OPT_DAEMON,
     HFC_CLI_OPT_FIRST_OWN
 };
 
@@ -81,6 +84,21 @@ enum {
     {"help", 'h', 0, HFC_CLI_OPT_HELP}, {"model", 'm', 1, HFC_CLI_OPT_MODEL},                  \
         {"quiet", 'q', 0, HFC_CLI_OPT_QUIET}, {"verbose", 'v', 0, HFC_CLI_OPT_VERBOSE},        \
         {"threads", 0, 1, HFC_CLI_OPT_THREADS}
+
+/* How encode, decode and roundtrip run the codec: offline (default), through the
+ * streaming API in chunks, or through a hificodecd daemon. */
+#define HFC_CLI_CODEC_OPTIONS                                                                  \
+    {"chunk-ms", 0, 1, HFC_CLI_OPT_CHUNK_MS}, {"lookahead", 0, 1, HFC_CLI_OPT_LOOKAHEAD},      \
+        {"daemon", 0, 1, HFC_CLI_OPT_DAEMON}
+
+#define HFC_CLI_CODEC_OPTIONS_HELP                                                             \
+    "      --chunk-ms N   run through the streaming API, N ms of audio (or N/20\n"               \
+    "                     frames of tokens) per push, as a live stream would; for\n"            \
+    "                     causal models the result equals the offline one\n"                    \
+    "      --lookahead F  with --chunk-ms, frames of look-ahead a non-causal model\n"           \
+    "                     may use (default: all it needs, exact convolutions)\n"              \
+    "      --daemon SOCK  run through the hificodecd daemon listening on SOCK; the\n"           \
+    "                     output equals the in-process streaming result\n"
 
 /* Help text for the shared options, to include in a command's --help. */
 #define HFC_CLI_COMMON_OPTIONS_HELP                                                            \
@@ -103,6 +121,9 @@ typedef struct hfc_cli_common {
     int quiet;
     int verbose;
     int n_threads;          /* 0 = all cores */
+    int chunk_ms;           /* > 0: streaming API in chunks of this many ms */
+    int lookahead_frames;   /* streaming look-ahead; -1 = the model's full look-ahead */
+    const char *daemon_socket; /* non-NULL: through hificodecd at this path */
     int help;
 } hfc_cli_common;
 

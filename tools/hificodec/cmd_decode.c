@@ -32,6 +32,7 @@ static const char decode_help[] =
     "                     W64, RF64; .npy is always float32)\n"
     "      --force        decode a .hfc file that a different model wrote (its rate,\n"
     "                     hop and codebooks must still match); warns instead\n"
+    HFC_CLI_CODEC_OPTIONS_HELP
     HFC_CLI_COMMON_OPTIONS_HELP
     "\n"
     "Examples:\n"
@@ -103,7 +104,7 @@ static int check_tokens_fit_model(const hfc_cli_tokens *tokens, const hfc_model 
 
 int hfc_cmd_decode(int argc, char **argv)
 {
-    static const hfc_cli_option options[] = {HFC_CLI_COMMON_OPTIONS,
+    static const hfc_cli_option options[] = {HFC_CLI_COMMON_OPTIONS, HFC_CLI_CODEC_OPTIONS,
                                              {"float", 0, 0, OPT_FLOAT},
                                              {"force", 0, 0, OPT_FORCE},
                                              {NULL, 0, 0, 0}};

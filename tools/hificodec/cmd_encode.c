@@ -31,6 +31,7 @@ static const char encode_help[] =
     "\n"
     "Options:\n"
     "  -f, --format FMT   token format: hfc or npy (default: OUT's extension)\n"
+    HFC_CLI_CODEC_OPTIONS_HELP
     HFC_CLI_COMMON_OPTIONS_HELP
     "\n"
     "Examples:\n"
@@ -71,7 +72,7 @@ static int choose_format(int format_option, const char *out_path)
 int hfc_cmd_encode(int argc, char **argv)
 {
     static const hfc_cli_option options[] = {
-        HFC_CLI_COMMON_OPTIONS, {"format", 'f', 1, OPT_FORMAT}, {NULL, 0, 0, 0}};
+        HFC_CLI_COMMON_OPTIONS, HFC_CLI_CODEC_OPTIONS, {"format", 'f', 1, OPT_FORMAT}, {NULL, 0, 0, 0}};
     hfc_cli_common common;
     int format_option = HFC_CLI_TOKENS_UNKNOWN;
     const char *paths[2];

@@ -24,6 +24,7 @@ static const char roundtrip_help[] =
     "\n"
     "Options:\n"
     "      --float        write 32-bit float samples (not for FLAC)\n"
+    HFC_CLI_CODEC_OPTIONS_HELP
     HFC_CLI_COMMON_OPTIONS_HELP
     "\n"
     "Examples:\n"
@@ -45,7 +46,7 @@ static int apply_roundtrip_option(void *user, int id, const char *value)
 int hfc_cmd_roundtrip(int argc, char **argv)
 {
     static const hfc_cli_option options[] = {
-        HFC_CLI_COMMON_OPTIONS, {"float", 0, 0, OPT_FLOAT}, {NULL, 0, 0, 0}};
+        HFC_CLI_COMMON_OPTIONS, HFC_CLI_CODEC_OPTIONS, {"float", 0, 0, OPT_FLOAT}, {NULL, 0, 0, 0}};
     hfc_cli_common common;
     int as_float = 0;
     const char *paths[2];

@@ -1,7 +1,9 @@
 #include "codec_run.h"
+#include "codec_stream.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void report_speed(const char *what, int64_t n_frames, int64_t n_samples, int rate_hz,
                          double seconds)
@@ -12,10 +14,22 @@ static void report_speed(const char *what, int64_t n_frames, int64_t n_samples, 
             seconds > 0 ? audio_seconds / seconds : 0.0);
 }
 
+/* --daemon is wired once the client library lands; until then it must not be
+ * silently ignored. */
+static int refuse_daemon(const hfc_cli_common *common, const char *what)
+{
+    if (common->daemon_socket == NULL)
+        return 0;
+    hfc_cli_print_error(what, "--daemon is not supported by this build");
+    return -1;
+}
+
 int hfc_cli_run_encode(const hfc_model *model, const hfc_cli_common *common,
                        const hfc_cli_audio *audio, hfc_token **tokens, int64_t *n_frames)
 {
     *tokens = NULL;
+    if (refuse_daemon(common, "encode") != 0)
+        return -1;
     hfc_model_info info;
     hfc_model_get_info(model, &info);
     int64_t frames = hfc_model_frames_for_samples(model, audio->n_samples);
@@ -31,6 +45,7 @@ int hfc_cli_run_encode(const hfc_model *model, const hfc_cli_common *common,
     hfc_encoder_options options;
     hfc_encoder_options_init(&options);
     options.n_threads = common->n_threads;
+    options.lookahead_frames = common->lookahead_frames;
     int status = HFC_OK;
     hfc_encoder *encoder = hfc_encoder_create(model, &options, &status);
     if (encoder == NULL) {
@@ -44,7 +59,12 @@ int hfc_cli_run_encode(const hfc_model *model, const hfc_cli_common *common,
         return -1;
     }
     double start = hfc_cli_seconds_now();
-    int64_t n_done = hfc_encoder_encode(encoder, audio->samples, audio->n_samples, out, frames);
+    int64_t n_done =
+        common->chunk_ms > 0
+            ? hfc_cli_stream_encode(encoder, &info, audio->samples, audio->n_samples,
+                                    (int64_t)common->chunk_ms * info.sample_rate_hz / 1000, out,
+                                    frames)
+            : hfc_encoder_encode(encoder, audio->samples, audio->n_samples, out, frames);
     double seconds = hfc_cli_seconds_now() - start;
     hfc_encoder_destroy(encoder);
     if (n_done < 0) {
@@ -63,12 +83,15 @@ int hfc_cli_run_decode(const hfc_model *model, const hfc_cli_common *common,
                        const hfc_token *tokens, int64_t n_frames, float **pcm, int64_t *n_samples)
 {
     *pcm = NULL;
+    if (refuse_daemon(common, "decode") != 0)
+        return -1;
     hfc_model_info info;
     hfc_model_get_info(model, &info);
     int64_t capacity = hfc_model_samples_for_frames(model, n_frames);
     hfc_decoder_options options;
     hfc_decoder_options_init(&options);
     options.n_threads = common->n_threads;
+    options.lookahead_frames = common->lookahead_frames;
     int status = HFC_OK;
     hfc_decoder *decoder = hfc_decoder_create(model, &options, &status);
     if (decoder == NULL) {
@@ -82,7 +105,11 @@ int hfc_cli_run_decode(const hfc_model *model, const hfc_cli_common *common,
         return -1;
     }
     double start = hfc_cli_seconds_now();
-    int64_t n_done = hfc_decoder_decode(decoder, tokens, n_frames, out, capacity);
+    int64_t chunk_frames = (int64_t)common->chunk_ms * info.sample_rate_hz / 1000 / info.hop_samples;
+    int64_t n_done = common->chunk_ms > 0
+                         ? hfc_cli_stream_decode(decoder, &info, tokens, n_frames,
+                                                 chunk_frames > 0 ? chunk_frames : 1, out, capacity)
+                         : hfc_decoder_decode(decoder, tokens, n_frames, out, capacity);
     double seconds = hfc_cli_seconds_now() - start;
     hfc_decoder_destroy(decoder);
     if (n_done < 0) {
