@@ -116,8 +116,8 @@ static int parse_tensor(const cJSON *entry, const uint8_t *data, uint64_t n_data
 
 static int parse_metadata(const cJSON *meta, hfc_st_file *out, const hfc_logger *logger)
 {
-    if (!cJSON_IsObject(meta)) {
-        hfc_logf(logger, HFC_LOG_ERROR, "__metadata__ is not an object");
+    if (!cJSON_IsObject(meta) || out->config_json) {
+        hfc_logf(logger, HFC_LOG_ERROR, "__metadata__ is not an object or appears twice");
         return HFC_ERR_FORMAT;
     }
     const cJSON *config = cJSON_GetObjectItemCaseSensitive(meta, "hificodec_config");
