@@ -1,0 +1,101 @@
+"""The speech corpus (shared/data/speech: 16 kHz mono FLAC, README.md and
+manifest.tsv beside them), held in memory as int16, and the training crops.
+
+The whole train split is ~150 minutes, ~280 MB as int16: reading it once
+beats streaming FLAC from disk on 2 cores."""
+
+import csv
+import os
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+import soundfile as sf
+
+# The shared folder sits beside the repository checkout.
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_DIR = os.path.normpath(os.path.join(REPO_ROOT, "..", "shared", "data", "speech"))
+SAMPLE_RATE = 16000
+# A crop whose RMS is below this (before gain augmentation) is mostly the
+# silence around a wake word or between prompts: redrawn, as it teaches the
+# codec little and makes the mel losses dominated by the noise floor.
+SILENT_RMS_DBFS = -50.0
+MAX_REDRAWS = 20
+# Gain augmentation: the crop's peak is set to a random level in this range
+# (dBFS), so the codec sees quiet and loud speech alike.
+PEAK_DBFS_RANGE = (-25.0, -1.0)
+# Polarity is inaudible; flipping half the crops keeps the codec from
+# learning an asymmetry that the corpus happens to have.
+POLARITY_FLIP_PROB = 0.5
+
+
+def _manifest(data_dir: str) -> List[Dict[str, str]]:
+    path = os.path.join(data_dir, "manifest.tsv")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"speech data not found: no {path}. The corpus lives in shared/data/speech "
+            f"beside the repository (see its README.md); pass --data DIR to use another copy.")
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def load_split(data_dir: str, split: str,
+               limit: Optional[int] = None) -> List[Tuple[str, np.ndarray]]:
+    """(path, int16 samples) of every file of split ("train" or "valid") in
+    manifest order; the first `limit` files only when limit is given."""
+    rows = [r for r in _manifest(data_dir) if r["path"].startswith(split + "/")]
+    if not rows:
+        raise ValueError(f"{data_dir}/manifest.tsv lists no {split}/ files")
+    out = []
+    for r in rows[:limit]:
+        wav, rate = sf.read(os.path.join(data_dir, r["path"]), dtype="int16", always_2d=False)
+        if rate != SAMPLE_RATE or wav.ndim != 1:
+            raise ValueError(f"{r['path']}: want {SAMPLE_RATE} Hz mono, got {rate} Hz, "
+                             f"shape {wav.shape}")
+        out.append((r["path"], wav))
+    return out
+
+
+def to_float(wav: np.ndarray) -> np.ndarray:
+    return wav.astype(np.float32) / 32768.0
+
+
+class CropSampler:
+    """Random training crops: an utterance drawn with probability proportional
+    to its length (so every second of audio is equally likely), a uniform
+    start, near-silent crops redrawn, then gain and polarity augmentation.
+    All randomness comes from one numpy Generator whose state is part of the
+    training checkpoint."""
+
+    def __init__(self, utterances: List[np.ndarray], seed: int):
+        self.utterances = utterances
+        lengths = np.array([len(u) for u in utterances], dtype=np.float64)
+        self.probs = lengths / lengths.sum()
+        self.rng = np.random.default_rng(seed)
+        self.silent_rms = 32768.0 * 10 ** (SILENT_RMS_DBFS / 20)
+
+    def _crop(self, n_samples: int) -> np.ndarray:
+        for _ in range(MAX_REDRAWS):
+            u = self.utterances[self.rng.choice(len(self.utterances), p=self.probs)]
+            start = self.rng.integers(0, max(1, len(u) - n_samples + 1))
+            crop = u[start:start + n_samples].astype(np.float32)
+            if np.sqrt(np.mean(crop ** 2)) >= self.silent_rms:
+                break
+        # Utterances shorter than a crop (none in the corpus at 0.64 s) are
+        # padded with silence at the end.
+        return np.pad(crop, (0, n_samples - len(crop)))
+
+    def batch(self, batch_size: int, n_samples: int) -> np.ndarray:
+        """[batch_size, n_samples] float32 in [-1, 1]."""
+        out = np.empty((batch_size, n_samples), dtype=np.float32)
+        for i in range(batch_size):
+            crop = self._crop(n_samples)
+            peak_db = self.rng.uniform(*PEAK_DBFS_RANGE)
+            sign = -1.0 if self.rng.random() < POLARITY_FLIP_PROB else 1.0
+            out[i] = crop * (sign * 10 ** (peak_db / 20) / max(np.abs(crop).max(), 1.0))
+        return out
+
+    def state(self) -> dict:
+        return self.rng.bit_generator.state
+
+    def set_state(self, state: dict) -> None:
+        self.rng.bit_generator.state = state

@@ -1,0 +1,403 @@
+"""Trains a hificodec model on the shared speech corpus.
+
+    python3 -m hificodec_torch.train --config CONFIG --out RUN_DIR [options]
+
+RUN_DIR/checkpoint.pt holds the whole training state and is rewritten
+atomically every --checkpoint-minutes and at exit (also on SIGTERM/SIGINT);
+running the same command again resumes exactly where it stopped. RUN_DIR also
+gets log.tsv (training losses and codebook usage every --log-every steps),
+valid.tsv (validation every --eval-every steps), model.safetensors (the model
+file at the last validation) and best.safetensors (the one with the best
+validation log-mel distance).
+
+Recipe: HiFi-GAN's AdamW (betas 0.8/0.99, exponential lr decay) for the codec
+and the discriminator; multi-resolution log-mel and STFT losses plus the
+official quantizer's codebook/commitment loss (straight-through); a plain
+autoencoder until --vq-start-step, then k-means codebook init and dead-code
+replacement (codebook_init.py); the adversarial and feature-matching losses
+(discriminator.py) only from --gan-start-step on, because a GAN step costs
+~4x a reconstruction step and the reconstruction losses are what move the
+log-mel distance early on.
+"""
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections import deque
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+
+from . import codebook_init
+from .config import load_config
+from .data import DEFAULT_DIR, CropSampler, load_split, to_float
+from .discriminator import MultiResolutionSTFTDiscriminator
+from .evaluate import evaluate
+from .export import save_model_file
+from .losses import (SpectralLoss, discriminator_loss, feature_matching_loss,
+                     generator_adv_loss)
+from .model import HiFiCodec
+from .polyphase import use_polyphase
+
+# Hyperparameters fixed when a run starts and kept in its checkpoint.
+DEFAULTS = {
+    "batch": 8,
+    "segment_seconds": 0.64,
+    "lr": 2e-4,
+    # Per step: halves the lr every ~70k steps (HiFi-GAN's 0.999 per epoch
+    # of ~800 steps is 0.9999988 per step; we expect far fewer steps).
+    "lr_decay": 0.99999,
+    "vq_start_step": 200,
+    "gan_start_step": 20000,
+    "seed": 0,
+}
+# Hyperparameters a resumed run may change (they shape the batches or switch
+# a phase, not the state); the others must match the checkpoint.
+MAY_CHANGE = ("batch", "segment_seconds", "gan_start_step")
+
+ADAM_BETAS = (0.8, 0.99)
+# Loss weights. The mel loss is in log10 power, twice HiFi-GAN's
+# natural-log magnitude per unit of error over ln(10): 50 here ~ its 45.
+MEL_WEIGHT = 50.0
+STFT_WEIGHT = 4.0
+VQ_WEIGHT = 10.0  # the official HiFi-Codec's loss_q * 10
+FM_WEIGHT = 2.0   # HiFi-GAN
+# Quantization starts at --vq-start-step, with each codebook fitted to this
+# many encoder frames per code. Before it the codec trains as a plain
+# autoencoder. Measured with quantization from step 0 (codebooks fitted to the
+# step-0 encoder): the decoder sees nearly constant codewords, the
+# straight-through gradient then pushes every latent frame the same way with
+# nothing to stop it, and the latent's std grew 0.02 -> 8.5 in 10 steps
+# (x1.9 per step); all four codebooks were down to one code by step 20.
+INIT_FRAMES_PER_CODE = 4
+# Dead codes (unused over this many steps) are replaced from the residuals of
+# the last LATENT_BUFFER_STEPS batches: 50 steps are ~12800 frames at the
+# default batch, 12 per code if all were used evenly.
+REINIT_EVERY = 50
+# Adam moves a parameter by about lr per step whatever its gradient, so at the
+# base lr a codeword moves ~2e-4 per step while the latent frames it serves
+# moved by ~0.05 per step in the first autoencoder steps; 10x lets the used
+# codewords follow (an estimate, not a tuned value).
+CODEBOOK_LR_SCALE = 10.0
+LATENT_BUFFER_STEPS = 8
+
+LOG_COLUMNS = ["step", "elapsed_s", "s_per_step", "lr", "mel", "stft", "vq", "adv", "fm", "disc"]
+VALID_COLUMNS = ["step", "elapsed_s", "logmel", "si_sdr", "best_logmel"]
+
+
+def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(
+        prog="python3 -m hificodec_torch.train",
+        description="Train a hificodec model; rerun the same command to resume RUN_DIR.")
+    ap.add_argument("--config", required=True, help="built-in config name or JSON file")
+    ap.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder (created)")
+    ap.add_argument("--data", default=DEFAULT_DIR,
+                    help=f"speech corpus with train/, valid/, manifest.tsv (default {DEFAULT_DIR})")
+    ap.add_argument("--max-minutes", type=float, help="stop (checkpointed) after this long")
+    ap.add_argument("--max-steps", type=int, help="stop at this total step count")
+    for name, value in DEFAULTS.items():
+        ap.add_argument("--" + name.replace("_", "-"), type=type(value), default=None,
+                        help=f"default {value}" + ("; a resumed run may change it"
+                                                   if name in MAY_CHANGE else ""))
+    ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    ap.add_argument("--log-every", type=int, default=10, help="steps per log line (default 10)")
+    ap.add_argument("--eval-every", type=int, default=500,
+                    help="steps per validation and model export (default 500)")
+    ap.add_argument("--valid-files", type=int, default=12,
+                    help="validation utterances, spread over valid/ (default 12; 0: all)")
+    ap.add_argument("--checkpoint-minutes", type=float, default=10.0,
+                    help="minutes between checkpoints (default 10)")
+    ap.add_argument("--limit-files", type=int, help="only the first N files of each split "
+                    "(quick trials and tests)")
+    return ap.parse_args(argv)
+
+
+def _hparams(args: argparse.Namespace, saved: Optional[dict]) -> dict:
+    given = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k) is not None}
+    if saved is None:
+        return {**DEFAULTS, **given}
+    for k, v in given.items():
+        if v != saved[k]:
+            if k not in MAY_CHANGE:
+                raise SystemExit(f"error: {args.out} was started with --{k.replace('_', '-')} "
+                                 f"{saved[k]}; use a new --out for {v}")
+            print(f"resume: {k} {saved[k]} -> {v}", flush=True)
+    return {**saved, **given}
+
+
+def _write_atomic(path: str, write) -> None:
+    """write(file_object) into path via a temporary file and a rename, so a
+    reader (or a crash) never sees a half-written file."""
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        write(f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _append_tsv(path: str, columns: List[str], row: Dict[str, object]) -> None:
+    new = not os.path.exists(path)
+    with open(path, "a") as f:
+        if new:
+            f.write("\t".join(columns) + "\n")
+        f.write("\t".join(_fmt(row[c]) for c in columns) + "\n")
+
+
+def _fmt(v) -> str:
+    return f"{v:.6g}" if isinstance(v, float) else str(v)
+
+
+class Trainer:
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.ckpt_path = os.path.join(args.out, "checkpoint.pt")
+        saved = torch.load(self.ckpt_path) if os.path.exists(self.ckpt_path) else None
+        self.cfg = load_config(args.config)
+        if saved is not None and saved["config"] != self.cfg.to_dict():
+            raise SystemExit(f"error: {args.out} holds a run of another config; "
+                             f"use a new --out for {args.config}")
+        self.hp = _hparams(args, saved["hparams"] if saved else None)
+        seed = self.hp["seed"]
+
+        train = load_split(args.data, "train", args.limit_files)
+        valid = load_split(args.data, "valid", args.limit_files)
+        n_valid = len(valid) if args.valid_files <= 0 else min(args.valid_files, len(valid))
+        picks = np.linspace(0, len(valid) - 1, n_valid).round().astype(int)
+        self.valid = [to_float(valid[i][1]) for i in picks]
+        self.sampler = CropSampler([w for _, w in train], seed)
+
+        torch.manual_seed(seed)
+        self.model = HiFiCodec(self.cfg)
+        use_polyphase(self.model)
+        self.disc = MultiResolutionSTFTDiscriminator()
+        self.spectral = SpectralLoss(self.cfg.sample_rate)
+        lr = self.hp["lr"]
+        codebooks = list(self.model.quantizer.parameters())
+        others = [p for n, p in self.model.named_parameters() if not n.startswith("quantizer.")]
+        self.opt_g = torch.optim.AdamW([{"params": others},
+                                        {"params": codebooks, "lr": lr * CODEBOOK_LR_SCALE}],
+                                       lr, betas=ADAM_BETAS)
+        self.opt_d = torch.optim.AdamW(self.disc.parameters(), lr, betas=ADAM_BETAS)
+        self.sched_g = torch.optim.lr_scheduler.ExponentialLR(self.opt_g, self.hp["lr_decay"])
+        self.sched_d = torch.optim.lr_scheduler.ExponentialLR(self.opt_d, self.hp["lr_decay"])
+        self.gen = torch.Generator().manual_seed(seed + 1)
+        q = self.cfg.quantizer
+        self.usage = codebook_init.CodebookUsage(self.cfg.n_codebooks, q.codebook_size)
+        self.latents = deque(maxlen=LATENT_BUFFER_STEPS)
+        self.step = 0
+        self.elapsed_before = 0.0
+        self.best_logmel = float("inf")
+        if saved is not None:
+            self._load(saved)
+        self.window: Dict[str, List[float]] = {}
+        self.window_start = time.monotonic()
+        self.window_steps = 0
+
+    # -- checkpoint ---------------------------------------------------------
+
+    def _state(self, elapsed: float) -> dict:
+        return {
+            "config": self.cfg.to_dict(), "hparams": self.hp, "step": self.step,
+            "elapsed_s": elapsed, "best_logmel": self.best_logmel,
+            "model": self.model.state_dict(), "disc": self.disc.state_dict(),
+            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict(),
+            "torch_rng": torch.get_rng_state(), "gen": self.gen.get_state(),
+            "data_rng": self.sampler.state(), "usage": self.usage.state_dict(),
+            "latents": list(self.latents),
+        }
+
+    def _load(self, s: dict) -> None:
+        self.model.load_state_dict(s["model"])
+        self.disc.load_state_dict(s["disc"])
+        self.opt_g.load_state_dict(s["opt_g"])
+        self.opt_d.load_state_dict(s["opt_d"])
+        self.sched_g.load_state_dict(s["sched_g"])
+        self.sched_d.load_state_dict(s["sched_d"])
+        torch.set_rng_state(s["torch_rng"])
+        self.gen.set_state(s["gen"])
+        self.sampler.set_state(s["data_rng"])
+        self.usage.load_state_dict(s["usage"])
+        self.latents.extend(s["latents"])
+        self.step, self.elapsed_before = s["step"], s["elapsed_s"]
+        self.best_logmel = s["best_logmel"]
+        print(f"resumed {self.ckpt_path} at step {self.step}", flush=True)
+
+    def save(self, elapsed: float) -> None:
+        state = self._state(elapsed)
+        _write_atomic(self.ckpt_path, lambda f: torch.save(state, f))
+
+    # -- training -----------------------------------------------------------
+
+    def n_samples(self) -> int:
+        # Whole frames, so the output is exactly as long as the input.
+        hop = self.cfg.hop
+        return max(1, round(self.hp["segment_seconds"] * self.cfg.sample_rate / hop)) * hop
+
+    def batch(self) -> torch.Tensor:
+        return torch.from_numpy(self.sampler.batch(self.hp["batch"], self.n_samples()))
+
+    @torch.no_grad()
+    def init_codebooks(self) -> None:
+        t = time.monotonic()
+        need = INIT_FRAMES_PER_CODE * self.cfg.quantizer.codebook_size
+        frames = []
+        while sum(f.shape[0] for f in frames) < need:
+            latent = self.model.latent(self.batch())
+            frames.append(latent.transpose(1, 2).reshape(-1, latent.shape[1]))
+        codebook_init.init_codebooks(self.model.quantizer, torch.cat(frames)[:need], self.gen)
+        seconds = time.monotonic() - t
+        print(f"step {self.step}: codebooks fitted by k-means to {need} encoder frames "
+              f"({seconds:.0f} s); quantization starts", flush=True)
+        self.window_start += seconds  # not training time
+
+    def train_step(self) -> None:
+        if self.step == self.hp["vq_start_step"]:
+            self.init_codebooks()
+        wav = self.batch()
+        latent = self.model.latent(wav)
+        if self.step >= self.hp["vq_start_step"]:
+            zq, vq, codes = self.model.quantizer(latent)
+            self.usage.update(codes)
+            self.latents.append(latent.detach())
+        else:
+            zq, vq = latent, latent.new_zeros(())
+        wav_hat = self.model.generator(zq).squeeze(1)
+
+        mel, stft = self.spectral(wav_hat, wav)
+        loss = MEL_WEIGHT * mel + STFT_WEIGHT * stft + VQ_WEIGHT * vq
+        logs = {"mel": mel.item(), "stft": stft.item(), "vq": vq.item()}
+        if self.step >= self.hp["gan_start_step"]:
+            real = self.disc(wav)
+            loss_d = discriminator_loss(real, self.disc(wav_hat.detach()))
+            self.opt_d.zero_grad()
+            loss_d.backward()
+            self.opt_d.step()
+            self.sched_d.step()
+            # The feature-matching targets are the real features from before
+            # this update (detached): one discriminator pass fewer per step.
+            self.disc.requires_grad_(False)
+            fake = self.disc(wav_hat)
+            self.disc.requires_grad_(True)
+            adv, fm = generator_adv_loss(fake), feature_matching_loss(real, fake)
+            loss = loss + adv + FM_WEIGHT * fm
+            logs.update(adv=adv.item(), fm=fm.item(), disc=loss_d.item())
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"step {self.step}: loss {loss.item()} ({logs}); "
+                                     f"the last checkpoint is untouched")
+        self.opt_g.zero_grad()
+        loss.backward()
+        self.opt_g.step()
+        self.sched_g.step()
+        self.step += 1
+
+        if self.step > self.hp["vq_start_step"] and self.step % REINIT_EVERY == 0:
+            frames = torch.cat([x.transpose(1, 2).reshape(-1, x.shape[1]) for x in self.latents])
+            n = codebook_init.replace_dead_codes(self.model.quantizer, frames,
+                                                 self.usage.take_dead(), self.gen, self.opt_g)
+            logs["replaced"] = float(n)
+        for k, v in logs.items():
+            self.window.setdefault(k, []).append(v)
+        self.window_steps += 1
+
+    # -- reporting ----------------------------------------------------------
+
+    def log(self, elapsed: float) -> None:
+        now = time.monotonic()
+        row = {"step": self.step, "elapsed_s": round(elapsed),
+               "s_per_step": (now - self.window_start) / max(1, self.window_steps),
+               "lr": self.sched_g.get_last_lr()[0]}
+        for k in LOG_COLUMNS[4:]:
+            row[k] = float(np.mean(self.window[k])) if k in self.window else float("nan")
+        stats = self.usage.window_stats()
+        columns = list(LOG_COLUMNS)
+        for k, (used, ppl) in enumerate(stats):
+            row[f"used{k}"], row[f"ppl{k}"] = used, ppl
+            columns += [f"used{k}", f"ppl{k}"]
+        _append_tsv(os.path.join(self.args.out, "log.tsv"), columns, row)
+        replaced = sum(self.window.get("replaced", []))
+        usage = " ".join(f"{u:.2f}/{p:.0f}" for u, p in stats)
+        print(f"step {self.step} {row['s_per_step']:.2f} s/step lr {row['lr']:.3g} "
+              f"mel {row['mel']:.4f} stft {row['stft']:.4f} vq {row['vq']:.4f}"
+              + (f" adv {row['adv']:.3f} fm {row['fm']:.3f} disc {row['disc']:.3f}"
+                 if "adv" in self.window else "")
+              + (f" | used/ppl {usage}" if self.step > self.hp["vq_start_step"] else "")
+              + (f" | replaced {replaced:.0f}" if replaced else ""),
+              flush=True)
+        self.window, self.window_start, self.window_steps = {}, now, 0
+
+    def validate(self, elapsed: float) -> None:
+        t = time.monotonic()
+        m = evaluate(self.model, self.valid)
+        out = self.args.out
+        _export(self.model, os.path.join(out, "model.safetensors"))
+        if m["logmel"] < self.best_logmel:
+            self.best_logmel = m["logmel"]
+            _export(self.model, os.path.join(out, "best.safetensors"))
+        _append_tsv(os.path.join(out, "valid.tsv"), VALID_COLUMNS,
+                    {"step": self.step, "elapsed_s": round(elapsed), "logmel": m["logmel"],
+                     "si_sdr": m["si_sdr"], "best_logmel": self.best_logmel})
+        print(f"valid step {self.step}: log-mel {m['logmel']:.4f} SI-SDR {m['si_sdr']:.2f} dB "
+              f"(best log-mel {self.best_logmel:.4f}; {len(self.valid)} utterances, "
+              f"{time.monotonic() - t:.0f} s)", flush=True)
+        # Validation time is not training time.
+        self.window_start += time.monotonic() - t
+
+
+def _export(model: HiFiCodec, path: str) -> None:
+    """The model file (fp32), written under a temporary name and renamed, so
+    a C program loading it meanwhile never sees half a file."""
+    save_model_file(model, path + ".tmp", "f32")
+    os.replace(path + ".tmp", path)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+    trainer = Trainer(args)
+    hp = trainer.hp
+    print(f"{trainer.cfg.name}: batch {hp['batch']} x {trainer.n_samples()} samples, "
+          f"lr {hp['lr']}, VQ from step {hp['vq_start_step']}, "
+          f"GAN from step {hp['gan_start_step']}, seed {hp['seed']}, {args.threads} threads",
+          flush=True)
+
+    stop = []
+    handlers = {s: signal.signal(s, lambda signum, _frame: stop.append(signum))
+                for s in (signal.SIGTERM, signal.SIGINT)}
+    start = last_save = time.monotonic()
+
+    def elapsed() -> float:
+        return trainer.elapsed_before + time.monotonic() - start
+
+    try:
+        while not stop:
+            if args.max_steps is not None and trainer.step >= args.max_steps:
+                break
+            if args.max_minutes is not None and time.monotonic() - start >= 60 * args.max_minutes:
+                break
+            if trainer.step == hp["gan_start_step"]:
+                print(f"step {trainer.step}: adversarial training starts", flush=True)
+            trainer.train_step()
+            if trainer.step % args.log_every == 0:
+                trainer.log(elapsed())
+            if trainer.step % args.eval_every == 0:
+                trainer.validate(elapsed())
+            if time.monotonic() - last_save >= 60 * args.checkpoint_minutes:
+                trainer.save(elapsed())
+                last_save = time.monotonic()
+        trainer.save(elapsed())
+    finally:
+        for s, h in handlers.items():
+            signal.signal(s, h)
+    reason = f"signal {stop[0]}" if stop else "limit reached"
+    print(f"stopped at step {trainer.step} ({reason}); checkpoint {trainer.ckpt_path}", flush=True)
+    return 128 + stop[0] if stop else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
