@@ -271,6 +271,239 @@ HFC_API int64_t hfc_decoder_flush(hfc_decoder *decoder, float *pcm_out, int64_t 
 /* Output samples the stream holds back for look-ahead: 0 for causal models. */
 HFC_API int hfc_decoder_latency(const hfc_decoder *decoder);
 
+/* ------------------------------------------------------------------------ */
+/* Daemon client                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* hfc_client is one connection to hificodecd, the codec daemon (the protocol is in
+ * src/client/PROTOCOL.md; applications never need it). One connection carries up
+ * to hfc_client_info.max_streams streams, each an encoder, a decoder or both, bound
+ * to the daemon's model at the time it was opened.
+ *
+ * Threading: an hfc_client is used by one thread at a time. Every call may block
+ * on the socket for at most hfc_client_options.timeout_ms and then fails with
+ * HFC_ERR_TIMEOUT; none of them is real-time safe (they do I/O).
+ *
+ * Two ways to use a stream:
+ *   Blocking: hfc_client_encode_push / _decode_push / _flush send one request and
+ *     wait for its reply: the output equals hfc_encoder_push / hfc_decoder_push /
+ *     *_flush of the same chunks in-process, bit for bit (at the model's rate, f32).
+ *     hfc_client_encode / hfc_client_decode run a whole utterance and equal
+ *     hfc_encoder_encode / hfc_decoder_decode.
+ *   Events: hfc_client_send_* queue requests without waiting; hfc_client_receive
+ *     returns the replies (one per PCM or tokens message, in order per stream) and
+ *     errors as they come. Poll hfc_client_fd() for readability to multiplex.
+ * Replies for other streams that arrive during a blocking call are kept and come
+ * out of hfc_client_receive later, in order.
+ *
+ * Errors: HFC_ERR_IO (cannot connect), HFC_ERR_REFUSED (permissions, limits, CPU
+ * budget, shutting down; the daemon's reason goes to the log callback),
+ * HFC_ERR_UNSUPPORTED (no common protocol version), HFC_ERR_PROTOCOL,
+ * HFC_ERR_CLOSED, HFC_ERR_TIMEOUT, and the codec's own codes (HFC_ERR_BAD_SAMPLE,
+ * HFC_ERR_BAD_TOKEN, HFC_ERR_TOO_SHORT, ...) when the daemon's codec fails a
+ * stream. A stream that failed is closed; the connection and its other streams go
+ * on, except after HFC_ERR_CLOSED, HFC_ERR_PROTOCOL or HFC_ERR_TIMEOUT on stream 0. */
+
+typedef struct hfc_client hfc_client;
+
+typedef struct hfc_client_options {
+    int timeout_ms;     /* longest wait of one call; -1: no limit. Default 10000 */
+    const char *name;   /* shown in the daemon's log (printable ASCII, <= 64 bytes);
+                           NULL: none. Borrowed for hfc_client_create only. */
+    hfc_log_fn log;     /* optional: the daemon's error texts; NULL: silent */
+    void *log_user;
+} hfc_client_options;
+
+HFC_API void hfc_client_options_init(hfc_client_options *options);
+
+/* Connects to the daemon's UNIX socket and agrees on a protocol version. NULL on
+ * failure, with the reason in *status when status is not NULL. */
+HFC_API hfc_client *hfc_client_create(const char *socket_path, const hfc_client_options *options,
+                                      int *status);
+
+/* Closes the connection; the daemon discards the client's streams. NULL is a no-op. */
+HFC_API void hfc_client_destroy(hfc_client *client);
+
+typedef struct hfc_client_info {
+    int protocol_version;
+    int max_message_bytes;  /* the daemon's limit on one message */
+    int max_streams;        /* streams one connection may hold */
+    int idle_timeout_ms;    /* the daemon closes connections silent this long; 0: never */
+    /* The daemon's model: at connect, then that of the stream opened last. */
+    int sample_rate_hz;
+    int hop_samples;
+    int n_codebooks;
+    int codebook_size;
+    int causal;
+    uint64_t model_id;      /* as hfc_model_info.model_id */
+} hfc_client_info;
+
+HFC_API int hfc_client_get_info(const hfc_client *client, hfc_client_info *info);
+
+/* The socket, for poll()/epoll (readable: hfc_client_receive has something to
+ * read). Owned by the client; do not read, write or close it. Events kept during
+ * a blocking call are not visible as readability: call hfc_client_receive with
+ * timeout 0 until it returns HFC_ERR_TIMEOUT before polling again. */
+HFC_API int hfc_client_fd(const hfc_client *client);
+
+enum hfc_client_direction {
+    HFC_CLIENT_ENCODE = 1,  /* PCM in, tokens out */
+    HFC_CLIENT_DECODE = 2,  /* tokens in, PCM out */
+    HFC_CLIENT_DUPLEX = 3   /* both, independently */
+};
+
+enum hfc_sample_format {
+    HFC_SAMPLE_S16 = 1,     /* int16_t; 32768 is 1.0; output rounded and clipped */
+    HFC_SAMPLE_F32 = 2      /* float, nominally [-1, 1] */
+};
+
+enum hfc_client_mode {
+    HFC_CLIENT_STREAMING = 0,  /* frame by frame, as hfc_encoder_push / hfc_decoder_push */
+    HFC_CLIENT_UTTERANCE = 1   /* the daemon gathers the input and runs the offline
+                                  hfc_encoder_encode / hfc_decoder_decode at flush */
+};
+
+typedef struct hfc_client_stream_options {
+    int direction;       /* enum hfc_client_direction; default HFC_CLIENT_DUPLEX */
+    int sample_format;   /* enum hfc_sample_format; default HFC_SAMPLE_F32 */
+    int sample_rate_hz;  /* the caller's PCM rate; the daemon resamples. 0 (default):
+                            the model's rate, no resampling */
+    int mode;            /* enum hfc_client_mode; default HFC_CLIENT_STREAMING */
+    int drop_when_full;  /* 1: when the stream's input queue is full the daemon drops
+                            the new input (and says so) instead of pausing the whole
+                            connection; for callers that must never block. Default 0 */
+    int queue_messages;  /* input queue depth; 0 (default): the daemon's default */
+} hfc_client_stream_options;
+
+HFC_API void hfc_client_stream_options_init(hfc_client_stream_options *options);
+
+typedef struct hfc_client_stream_info {
+    int sample_rate_hz;          /* the caller's PCM rate for this stream */
+    int model_sample_rate_hz;
+    int hop_samples;             /* at the model's rate */
+    int n_codebooks;
+    int codebook_size;
+    int causal;
+    uint64_t model_id;
+    int encoder_latency_samples; /* hfc_encoder_latency, at the model's rate */
+    int decoder_latency_samples; /* hfc_decoder_latency, at the model's rate */
+    int max_samples_per_push;    /* the most samples one PCM message may carry */
+    int max_frames_per_push;     /* the most frames one tokens message may carry */
+    int queue_messages;          /* input queue depth granted */
+} hfc_client_stream_info;
+
+/* Opens a stream (options NULL: defaults) and waits for the daemon's answer.
+ * Returns the stream id (> 0) and fills *info when info is not NULL, or a status:
+ * HFC_ERR_REFUSED when the daemon is at a limit or has no CPU left to keep one
+ * more stream real-time. */
+HFC_API int hfc_client_open(hfc_client *client, const hfc_client_stream_options *options,
+                            hfc_client_stream_info *info);
+
+/* Ends a stream and waits until the daemon confirms: the stream's input still
+ * queued is processed and its replies come first. HFC_OK or a status. */
+HFC_API int hfc_client_close_stream(hfc_client *client, int stream);
+
+/* Blocking, streaming mode. Sends n_samples of PCM in the stream's format and rate
+ * (at most max_samples_per_push; 0 is allowed) and waits for the tokens they
+ * complete. tokens_out must hold max_frames frames of n_codebooks tokens. Returns
+ * the frames written, or a status (HFC_ERR_BUFFER_TOO_SMALL if the reply does not
+ * fit: the stream then has consumed the input and the tokens are lost). */
+HFC_API int64_t hfc_client_encode_push(hfc_client *client, int stream, const void *pcm,
+                                       int64_t n_samples, hfc_token *tokens_out,
+                                       int64_t max_frames);
+
+/* As hfc_encoder_flush: the frames held for look-ahead; the encoder starts over. */
+HFC_API int64_t hfc_client_encode_flush(hfc_client *client, int stream, hfc_token *tokens_out,
+                                        int64_t max_frames);
+
+/* Blocking, streaming mode. Sends n_frames frames of tokens (at most
+ * max_frames_per_push) and waits for the PCM, in the stream's format and rate,
+ * written to pcm_out (capacity max_samples). Returns the samples written or a
+ * status. */
+HFC_API int64_t hfc_client_decode_push(hfc_client *client, int stream, const hfc_token *tokens,
+                                       int64_t n_frames, void *pcm_out, int64_t max_samples);
+
+/* As hfc_decoder_flush: the samples held for look-ahead; the decoder starts over. */
+HFC_API int64_t hfc_client_decode_flush(hfc_client *client, int stream, void *pcm_out,
+                                        int64_t max_samples);
+
+/* Offline through the daemon, on a stream of its own: float PCM at the model's
+ * rate (hfc_client_info.sample_rate_hz) in, tokens out, exactly as
+ * hfc_encoder_encode of the same samples, with the same return values.
+ * HFC_ERR_STATE: the daemon's model changed since hfc_client_get_info was read
+ * (the info now describes the new model). */
+HFC_API int64_t hfc_client_encode(hfc_client *client, const float *pcm, int64_t n_samples,
+                                  hfc_token *tokens, int64_t max_frames);
+
+/* As hfc_decoder_decode, through the daemon: n_frames x hop float samples. */
+HFC_API int64_t hfc_client_decode(hfc_client *client, const hfc_token *tokens, int64_t n_frames,
+                                  float *pcm, int64_t max_samples);
+
+/* Events: queue one request without waiting for its reply. Each returns the
+ * request's sequence number (>= 0), which its reply carries, or a status. A full
+ * socket (the daemon pushing back) waits up to timeout_ms. */
+HFC_API int64_t hfc_client_send_pcm(hfc_client *client, int stream, const void *pcm,
+                                    int64_t n_samples);
+HFC_API int64_t hfc_client_send_tokens(hfc_client *client, int stream, const hfc_token *tokens,
+                                       int64_t n_frames);
+/* directions: enum hfc_client_direction, a subset of the stream's. */
+HFC_API int64_t hfc_client_send_flush(hfc_client *client, int stream, int directions);
+HFC_API int64_t hfc_client_send_close(hfc_client *client, int stream);
+
+enum hfc_client_event_type {
+    HFC_CLIENT_EVENT_TOKENS = 1,   /* tokens: n frames, the first is frame `position` */
+    HFC_CLIENT_EVENT_PCM = 2,      /* pcm: n samples, the first is sample `position` */
+    HFC_CLIENT_EVENT_FLUSHED = 3,  /* after the flush's own TOKENS/PCM events */
+    HFC_CLIENT_EVENT_CLOSED = 4,   /* the stream is gone; its id is free */
+    HFC_CLIENT_EVENT_ERROR = 5,    /* status and text: the stream failed and is closed
+                                      (stream 0: the connection is in trouble) */
+    HFC_CLIENT_EVENT_DROPPED = 6   /* drop_when_full: request `seq` was dropped unprocessed */
+};
+
+typedef struct hfc_client_event {
+    int type;                /* enum hfc_client_event_type */
+    int stream;
+    uint32_t seq;            /* the request this answers (0 for some errors) */
+    int64_t position;        /* TOKENS: frame index; PCM: sample index (caller's rate) */
+    int64_t n;               /* TOKENS: frames; PCM: samples */
+    int more;                /* 1: more replies to the same request follow */
+    const hfc_token *tokens; /* TOKENS: n x n_codebooks */
+    const void *pcm;         /* PCM: n samples in the stream's format */
+    int status;              /* ERROR: an enum hfc_status */
+    const char *text;        /* ERROR: the daemon's one-line reason */
+} hfc_client_event;          /* pointers are owned by the client, valid until its next call */
+
+/* A request's reply is usually one event; a flush, or PCM resampled to a high rate,
+ * may take several, all but the last with `more` set.
+ * Waits up to timeout_ms (-1: no limit, 0: poll) for the next event. HFC_OK and
+ * *event filled, HFC_ERR_TIMEOUT when nothing came, or HFC_ERR_CLOSED / _PROTOCOL /
+ * _IO when the connection is lost. */
+HFC_API int hfc_client_receive(hfc_client *client, hfc_client_event *event, int timeout_ms);
+
+typedef struct hfc_client_stats {
+    int64_t connections;
+    int64_t streams;
+    int64_t workers;
+    int64_t cpu_budget_permille;     /* real-time CPU the daemon admits streams up to */
+    int64_t cpu_committed_permille;  /* what its open streams need, as measured */
+    int64_t encode_us_per_frame;     /* measured CPU time per frame, current model */
+    int64_t decode_us_per_frame;
+    int64_t frames_encoded;
+    int64_t frames_decoded;
+    int64_t inputs_dropped;
+    int64_t latency_p50_us;          /* time in the daemon, receipt to reply sent */
+    int64_t latency_p99_us;
+    /* The stream asked about (zero for stream 0): */
+    int64_t stream_inputs;
+    int64_t stream_frames_out;
+    int64_t stream_samples_out;
+    int64_t stream_dropped;
+    int64_t stream_queued;
+} hfc_client_stats;
+
+/* The daemon's counters and, for stream > 0, that stream's. Blocking. */
+HFC_API int hfc_client_get_stats(hfc_client *client, int stream, hfc_client_stats *stats);
+
 #ifdef __cplusplus
 }
 #endif

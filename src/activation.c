@@ -66,6 +66,6 @@ void hfc_act_leaky_relu(hfc_act *dst, const hfc_act *src, float slope)
         const float *s = hfc_act_row(src, c);
         float *d = hfc_act_row(dst, c);
         for (int64_t t = 0; t < src->n; t++)
-            d[t] = s[t] >= 0.0f ? s[t] : s[t] * slope;
+            d[t] = hfc_leaky_relu(s[t], slope);
     }
 }

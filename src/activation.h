@@ -32,6 +32,20 @@ static inline float *hfc_act_row(const hfc_act *a, int c)
     return a->data + c * a->ld;
 }
 
+/* v >= 0 ? v : v * slope, decided on the sign bit: the same values (NaN stays NaN),
+ * but a plain integer select that GCC vectorises, where a float comparison would
+ * count as a possible trap under -ftrapping-math and keep the loop scalar. */
+static inline float hfc_leaky_relu(float v, float slope)
+{
+    union {
+        float f;
+        uint32_t u;
+    } in = {v}, scaled = {v * slope}, out;
+    const uint32_t negative = 0u - (in.u >> 31); /* all ones when the sign bit is set */
+    out.u = (in.u & ~negative) | (scaled.u & negative);
+    return out.f;
+}
+
 /* dst = leaky_relu(src) over the n columns of every row (margins untouched). */
 void hfc_act_leaky_relu(hfc_act *dst, const hfc_act *src, float slope);
 

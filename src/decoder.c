@@ -11,6 +11,8 @@ struct hfc_decoder {
     const hfc_model *model;
     hfc_decoder_options options;
     hfc_generator_stream stream;
+    hfc_pool *pool;  /* offline workers, started by the first hfc_decoder_decode */
+    int pool_started;
 };
 
 void hfc_decoder_options_init(hfc_decoder_options *options)
@@ -62,6 +64,7 @@ void hfc_decoder_destroy(hfc_decoder *decoder)
     if (!decoder)
         return;
     hfc_generator_stream_free(&decoder->stream);
+    hfc_pool_destroy(decoder->pool);
     free(decoder);
 }
 
@@ -102,7 +105,12 @@ int64_t hfc_decoder_decode(hfc_decoder *decoder, const hfc_token *tokens, int64_
     int st = hfc_act_alloc(&latent, m->cfg.latent_dim, n_frames, 0);
     if (st == HFC_OK) {
         hfc_quantizer_decode(&m->vq, tokens, n_frames, &latent);
-        st = hfc_generator_net_forward(&m->gen, m->kern, &latent, pcm);
+        if (!decoder->pool_started) { /* no pool (one thread, or none could start): inline */
+            decoder->pool = hfc_pool_create(decoder->options.n_threads);
+            decoder->pool_started = 1;
+        }
+        const hfc_exec ex = {.kern = m->kern, .pool = decoder->pool};
+        st = hfc_generator_net_run(&m->gen, &ex, &latent, pcm);
     }
     hfc_act_free(&latent);
     return st == HFC_OK ? n_samples : st;

@@ -13,6 +13,8 @@ struct hfc_encoder {
     hfc_encoder_options options;
     hfc_encoder_stream stream;
     int pending; /* samples in stream.pre.in since the last run */
+    hfc_pool *pool;  /* offline workers, started by the first hfc_encoder_encode */
+    int pool_started;
 };
 
 void hfc_encoder_options_init(hfc_encoder_options *options)
@@ -67,6 +69,7 @@ void hfc_encoder_destroy(hfc_encoder *encoder)
     if (!encoder)
         return;
     hfc_encoder_stream_free(&encoder->stream);
+    hfc_pool_destroy(encoder->pool);
     free(encoder);
 }
 
@@ -81,6 +84,34 @@ void hfc_encoder_reset(hfc_encoder *encoder)
 int hfc_encoder_latency(const hfc_encoder *encoder)
 {
     return encoder ? encoder->model->cfg.hop + encoder->stream.lookahead_samples : 0;
+}
+
+typedef struct quantize_job {
+    const hfc_model *model;
+    const hfc_act *latent;
+    hfc_token *tokens;
+    int64_t chunk;
+} quantize_job;
+
+static void quantize_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const quantize_job *j = ctx;
+    const int64_t f0 = task * j->chunk;
+    hfc_act frames = *j->latent; /* a view of columns [f0, f0 + chunk) */
+    frames.data += f0;
+    frames.n = j->latent->n - f0 < j->chunk ? j->latent->n - f0 : j->chunk;
+    hfc_quantizer_encode(&j->model->vq, j->model->kern, &frames,
+                         j->tokens + f0 * j->model->cfg.groups * j->model->cfg.layers);
+}
+
+/* Frames are quantized independently: split them over the pool. */
+static void quantize(const hfc_model *m, const hfc_exec *ex, const hfc_act *latent,
+                     hfc_token *tokens)
+{
+    const int64_t n_tasks = 4 * (int64_t)hfc_pool_threads(ex->pool);
+    quantize_job j = {m, latent, tokens, (latent->n + n_tasks - 1) / n_tasks};
+    hfc_pool_run(ex->pool, (int)((latent->n + j.chunk - 1) / j.chunk), quantize_task, &j);
 }
 
 int64_t hfc_encoder_encode(hfc_encoder *encoder, const float *pcm, int64_t n_samples,
@@ -110,10 +141,15 @@ int64_t hfc_encoder_encode(hfc_encoder *encoder, const float *pcm, int64_t n_sam
         }
         sanitised[i] = 0.0f;
     }
+    if (!encoder->pool_started) { /* no pool (one thread, or none could start): inline */
+        encoder->pool = hfc_pool_create(encoder->options.n_threads);
+        encoder->pool_started = 1;
+    }
+    const hfc_exec ex = {.kern = m->kern, .pool = encoder->pool};
     hfc_act latent = {0};
-    int st = hfc_encoder_net_forward(&m->enc, m->kern, input, n_samples, &latent);
+    int st = hfc_encoder_net_run(&m->enc, &ex, input, n_samples, &latent);
     if (st == HFC_OK)
-        hfc_quantizer_encode(&m->vq, m->kern, &latent, tokens);
+        quantize(m, &ex, &latent, tokens);
     hfc_act_free(&latent);
     free(sanitised);
     return st == HFC_OK ? n_frames : st;

@@ -41,84 +41,56 @@ int hfc_encoder_net_margin(const hfc_encoder_net *net)
     return margin;
 }
 
-/* One stage's resblocks: x -> sum, with the official GroupNorm placement
- * xs = GN0(rb0(x)); xs = GN1(xs + rb1(x)); ...; x = xs / n. */
-static int encoder_resblocks(const hfc_encoder_net *net, const hfc_kernels *kern, int stage,
-                             const hfc_act *x, hfc_act *sum, hfc_act *r, hfc_act *tmp_a,
-                             hfc_act *tmp_b)
-{
-    for (int j = 0; j < net->n_resblocks; j++) {
-        hfc_act *dst = j == 0 ? sum : r;
-        int status = hfc_resblock_forward(&net->rb[stage][j], net->resblock_type, net->slope, kern,
-                                          x, dst, tmp_a, tmp_b);
-        if (status != HFC_OK)
-            return status;
-        if (j > 0)
-            for (int c = 0; c < sum->channels; c++) {
-                float *s = hfc_act_row(sum, c);
-                const float *v = hfc_act_row(r, c);
-                for (int64_t t = 0; t < sum->n; t++)
-                    s[t] += v[t];
-            }
-        if (net->group_norm)
-            hfc_group_norm_apply(&net->norm[stage][j], sum);
-    }
-    const float n_kernels = (float)net->n_resblocks;
-    for (int c = 0; c < sum->channels; c++) {
-        float *s = hfc_act_row(sum, c);
-        for (int64_t t = 0; t < sum->n; t++)
-            s[t] = s[t] / n_kernels;
-    }
-    return HFC_OK;
-}
-
 int hfc_encoder_net_forward(const hfc_encoder_net *net, const hfc_kernels *kern, const float *pcm,
                             int64_t n_samples, hfc_act *latent)
+{
+    const hfc_exec ex = {.kern = kern};
+    return hfc_encoder_net_run(net, &ex, pcm, n_samples, latent);
+}
+
+int hfc_encoder_net_run(const hfc_encoder_net *net, const hfc_exec *ex, const float *pcm,
+                        int64_t n_samples, hfc_act *latent)
 {
     const int margin = hfc_encoder_net_margin(net);
     const int64_t n_frames = hfc_encoder_net_frames(net, n_samples);
     if (n_frames < 1)
         return HFC_ERR_TOO_SHORT;
-    /* Five buffers cycle through the stages: x (stage input), a (activated copy),
-     * sum and r (resblock outputs), and tmp for inside the resblocks. */
-    hfc_act x = {0}, a = {0}, sum = {0}, r = {0}, tmp = {0};
-    int status = hfc_act_alloc(&a, 1, n_samples, margin);
+    /* in: a stage's input, already activated (every activation is fused into the
+     * conv that produces its input); next: the stage's activated output. */
+    hfc_act in = {0}, x = {0}, next = {0};
+    hfc_stage_buffers buf = {0};
+    int status = hfc_act_alloc(&x, 1, n_samples, margin);
     if (status == HFC_OK) {
         for (int64_t t = 0; t < n_samples; t++)
-            a.data[t] = pcm[t];
-        status = hfc_act_alloc(&x, net->pre.c_out, hfc_conv_out_len(&net->pre, n_samples), margin);
+            x.data[t] = pcm[t];
+        status = hfc_act_alloc(&in, net->pre.c_out, hfc_conv_out_len(&net->pre, n_samples), margin);
     }
-    if (status == HFC_OK)
-        hfc_run_conv(kern, &net->pre, &a, &x, 0);
-    for (int i = 0; i < net->n_stages && status == HFC_OK; i++) {
-        status = hfc_act_reshape(&a, x.channels, x.n, margin);
-        if (status != HFC_OK)
-            break;
-        hfc_act_leaky_relu(&a, &x, net->slope);
-        status = hfc_act_reshape(&x, net->down[i].c_out, hfc_conv_out_len(&net->down[i], a.n),
-                                 margin);
-        if (status != HFC_OK)
-            break;
-        hfc_run_conv(kern, &net->down[i], &a, &x, 0);
-        status = encoder_resblocks(net, kern, i, &x, &sum, &r, &a, &tmp);
-        if (status == HFC_OK) {
-            hfc_act swap = x; /* the averaged sum becomes the next stage's input */
-            x = sum;
-            sum = swap;
-        }
-    }
-    if (status == HFC_OK)
-        status = hfc_act_reshape(&a, x.channels, x.n, margin);
+    hfc_profile_stage(ex, 0);
     if (status == HFC_OK) {
-        hfc_act_leaky_relu(&a, &x, net->final_slope);
-        status = hfc_act_reshape(latent, net->post.c_out, n_frames, 0);
+        const hfc_conv_out to = {.act = &in, .slope = net->slope};
+        hfc_run_conv(ex, &net->pre, &x, in.n, &to);
     }
-    if (status == HFC_OK)
-        hfc_run_conv(kern, &net->post, &a, latent, 0);
     hfc_act_free(&x);
-    hfc_act_free(&a);
-    hfc_act_free(&sum);
-    hfc_act_free(&r);
-    hfc_act_free(&tmp);
+    for (int i = 0; i < net->n_stages && status == HFC_OK; i++) {
+        hfc_profile_stage(ex, i + 1);
+        const hfc_stage_input src = {.down = &net->down[i], .in = &in};
+        const float next_slope = i + 1 < net->n_stages ? net->slope : net->final_slope;
+        status = hfc_stage_run(ex, &src, net->rb[i], net->n_resblocks, net->resblock_type,
+                               net->slope, net->group_norm ? net->norm[i] : NULL, next_slope, &next,
+                               &buf, margin);
+        hfc_act swap = in; /* the stage's output is the next one's input */
+        in = next;
+        next = swap;
+    }
+    hfc_profile_stage(ex, net->n_stages + 1);
+    if (status == HFC_OK)
+        status = hfc_act_reshape(latent, net->post.c_out, n_frames, 0);
+    if (status == HFC_OK) {
+        const hfc_conv_out to = {.out = latent};
+        hfc_run_conv(ex, &net->post, &in, n_frames, &to);
+    }
+    hfc_act_free(&in);
+    hfc_act_free(&next);
+    hfc_stage_buffers_free(&buf);
     return status;
 }

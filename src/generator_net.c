@@ -36,76 +36,47 @@ int hfc_generator_net_margin(const hfc_generator_net *net)
     return margin;
 }
 
-int hfc_generator_net_forward(const hfc_generator_net *net, const hfc_kernels *kern,
-                              const hfc_act *latent, float *pcm)
+int hfc_generator_net_run(const hfc_generator_net *net, const hfc_exec *ex, const hfc_act *latent,
+                          float *pcm)
 {
     const int margin = hfc_generator_net_margin(net);
-    hfc_act in = {0}, x = {0}, a = {0}, sum = {0}, r = {0}, tmp = {0};
+    /* As in the encoder: in is a stage's activated input, next its activated output. */
+    hfc_act in = {0}, x = {0}, next = {0};
+    hfc_stage_buffers buf = {0};
     /* The latent may come without margins; conv_pre needs its padding in place. */
-    int status = hfc_act_alloc(&in, latent->channels, latent->n, margin);
+    int status = hfc_act_alloc(&x, latent->channels, latent->n, margin);
     if (status == HFC_OK) {
-        for (int c = 0; c < latent->channels; c++) {
-            const float *src = hfc_act_row(latent, c);
-            float *dst = hfc_act_row(&in, c);
-            for (int64_t t = 0; t < latent->n; t++)
-                dst[t] = src[t];
-        }
-        status = hfc_act_alloc(&x, net->pre.c_out, hfc_conv_out_len(&net->pre, latent->n), margin);
+        hfc_run_rows(ex, HFC_ROWS_COPY, &x, latent, 0.0f);
+        status = hfc_act_alloc(&in, net->pre.c_out, hfc_conv_out_len(&net->pre, latent->n), margin);
     }
-    if (status == HFC_OK)
-        hfc_run_conv(kern, &net->pre, &in, &x, 0);
-    hfc_act_free(&in);
+    hfc_profile_stage(ex, 0);
+    if (status == HFC_OK) {
+        const hfc_conv_out to = {.act = &in, .slope = net->slope};
+        hfc_run_conv(ex, &net->pre, &x, in.n, &to);
+    }
+    hfc_act_free(&x);
     for (int i = 0; i < net->n_stages && status == HFC_OK; i++) {
-        const hfc_convt *up = &net->up[i];
-        status = hfc_act_reshape(&a, x.channels, x.n, margin);
-        if (status != HFC_OK)
-            break;
-        hfc_act_leaky_relu(&a, &x, net->slope);
-        status = hfc_act_reshape(&x, up->c_out, hfc_convt_out_len(up, a.n), margin);
-        if (status != HFC_OK)
-            break;
-        kern->conv_transpose1d(up, a.data, a.ld, (int)a.n, x.data, x.ld, (int)x.n, up->crop_left);
-        for (int j = 0; j < net->n_resblocks && status == HFC_OK; j++) {
-            hfc_act *dst = j == 0 ? &sum : &r;
-            status = hfc_resblock_forward(&net->rb[i][j], net->resblock_type, net->slope, kern, &x,
-                                          dst, &a, &tmp);
-            if (status == HFC_OK && j > 0)
-                for (int c = 0; c < sum.channels; c++) {
-                    float *s = hfc_act_row(&sum, c);
-                    const float *v = hfc_act_row(&r, c);
-                    for (int64_t t = 0; t < sum.n; t++)
-                        s[t] += v[t];
-                }
-        }
-        if (status != HFC_OK)
-            break;
-        const float n_kernels = (float)net->n_resblocks;
-        for (int c = 0; c < sum.channels; c++) {
-            float *s = hfc_act_row(&sum, c);
-            for (int64_t t = 0; t < sum.n; t++)
-                s[t] = s[t] / n_kernels;
-        }
-        hfc_act swap = x;
-        x = sum;
-        sum = swap;
+        hfc_profile_stage(ex, i + 1);
+        const hfc_stage_input src = {.up = &net->up[i], .in = &in};
+        status = hfc_stage_run(ex, &src, net->rb[i], net->n_resblocks, net->resblock_type,
+                               net->slope, NULL, net->slope, &next, &buf, margin);
+        hfc_act swap = in; /* the stage's output is the next one's input */
+        in = next;
+        next = swap;
     }
+    hfc_profile_stage(ex, net->n_stages + 1);
     hfc_act out = {0};
     if (status == HFC_OK)
-        status = hfc_act_reshape(&a, x.channels, x.n, margin);
+        status = hfc_act_alloc(&out, 1, hfc_conv_out_len(&net->post, in.n), 0);
     if (status == HFC_OK) {
-        hfc_act_leaky_relu(&a, &x, net->slope);
-        status = hfc_act_alloc(&out, 1, hfc_conv_out_len(&net->post, a.n), 0);
-    }
-    if (status == HFC_OK) {
-        hfc_run_conv(kern, &net->post, &a, &out, 0);
+        const hfc_conv_out to = {.out = &out};
+        hfc_run_conv(ex, &net->post, &in, out.n, &to);
         for (int64_t t = 0; t < out.n; t++)
             pcm[t] = tanhf(out.data[t]);
     }
     hfc_act_free(&out);
-    hfc_act_free(&x);
-    hfc_act_free(&a);
-    hfc_act_free(&sum);
-    hfc_act_free(&r);
-    hfc_act_free(&tmp);
+    hfc_act_free(&in);
+    hfc_act_free(&next);
+    hfc_stage_buffers_free(&buf);
     return status;
 }

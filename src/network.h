@@ -9,6 +9,33 @@
 #include "activation.h"
 #include "kernels/kernels.h"
 #include "model_config.h"
+#include "threadpool.h"
+
+/* Per-stage timing of an offline pass, for hificodec bench: when hfc_exec.profile is
+ * set, the layer runners add each layer's wall time (and a conv's floating-point
+ * operations) to stage[current], which the passes set as they go: 0 conv_pre,
+ * 1..n_stages the stages (resampling conv and resblocks), n_stages + 1 conv_post. */
+typedef struct hfc_profile {
+    int current;
+    struct {
+        double conv_s, other_s, conv_flop;
+    } stage[HFC_MAX_STAGES + 2];
+} hfc_profile;
+
+/* What an offline pass runs on: the model's kernels, a thread pool (NULL: the
+ * calling thread only) and an optional profile. Results do not depend on the pool. */
+typedef struct hfc_exec {
+    const hfc_kernels *kern;
+    hfc_pool *pool;
+    hfc_profile *profile;
+} hfc_exec;
+
+/* Tells a profiling run which stage the layers that follow belong to. */
+static inline void hfc_profile_stage(const hfc_exec *ex, int stage)
+{
+    if (ex->profile)
+        ex->profile->current = stage;
+}
 
 typedef struct hfc_resblock {
     int n_convs;                          /* one per dilation */
@@ -62,11 +89,15 @@ int hfc_generator_net_margin(const hfc_generator_net *net);
 /* Offline passes. They allocate their activations (returning HFC_ERR_NO_MEMORY on
  * failure) and are independent of any streaming state.
  * encoder: pcm[n_samples] -> latent, an activation of latent_dim x n_frames.
- * generator: latent (latent_dim x n_frames) -> pcm[n_frames * hop]. */
+ * generator: latent (latent_dim x n_frames) -> pcm[n_frames * hop].
+ * _run spreads each layer over ex->pool; hfc_encoder_net_forward runs on the calling
+ * thread (the golden checker's entry point). */
 int hfc_encoder_net_forward(const hfc_encoder_net *net, const hfc_kernels *kern, const float *pcm,
                             int64_t n_samples, hfc_act *latent);
-int hfc_generator_net_forward(const hfc_generator_net *net, const hfc_kernels *kern,
-                              const hfc_act *latent, float *pcm);
+int hfc_encoder_net_run(const hfc_encoder_net *net, const hfc_exec *ex, const float *pcm,
+                        int64_t n_samples, hfc_act *latent);
+int hfc_generator_net_run(const hfc_generator_net *net, const hfc_exec *ex, const hfc_act *latent,
+                          float *pcm);
 
 /* GRVQ. quantize: latent (latent_dim x n_frames) -> tokens[n_frames][layers*groups].
  * dequantize: tokens -> latent (sum of the layers' codewords); tokens must already
@@ -77,11 +108,53 @@ void hfc_quantizer_decode(const hfc_quantizer *q, const int32_t *tokens, int64_t
                           hfc_act *latent);
 
 /* Shared pieces. */
-int hfc_resblock_forward(const hfc_resblock *rb, int resblock_type, float slope,
-                         const hfc_kernels *kern, const hfc_act *x, hfc_act *out, hfc_act *tmp_a,
-                         hfc_act *tmp_b);
 void hfc_group_norm_apply(const hfc_group_norm *gn, hfc_act *x);
-void hfc_run_conv(const hfc_kernels *kern, const hfc_conv *cv, const hfc_act *in, hfc_act *out,
-                  int accumulate);
+
+/* Offline layers over whole activations, split across ex->pool: convs by columns,
+ * elementwise passes by rows.
+ *
+ * A conv's outputs go through the fused epilogue of kernels/conv1d.h; here its
+ * targets are activations (NULL: step skipped) of the conv's output shape. */
+typedef struct hfc_conv_out {
+    const hfc_act *res, *sum;
+    hfc_act *out, *sum_out, *act;
+    float divide, slope;
+} hfc_conv_out;
+void hfc_run_conv(const hfc_exec *ex, const hfc_conv *cv, const hfc_act *in, int64_t n_out,
+                  const hfc_conv_out *to);
+/* n_out columns of the transposed conv of in, after the layer's left crop. */
+void hfc_run_convt(const hfc_exec *ex, const hfc_convt *cv, const hfc_act *in, int64_t n_out,
+                   const hfc_conv_out *to);
+enum hfc_rows_op {
+    HFC_ROWS_COPY,   /* dst = src */
+    HFC_ROWS_LRELU,  /* dst = leaky_relu(src, value) */
+    HFC_ROWS_DIVIDE  /* dst /= value (src unused) */
+};
+void hfc_run_rows(const hfc_exec *ex, int op, hfc_act *dst, const hfc_act *src, float value);
+void hfc_run_group_norm(const hfc_exec *ex, const hfc_group_norm *gn, hfc_act *x);
+
+/* Activations a GroupNorm stage works in, kept across stages to reuse memory. */
+typedef struct hfc_stage_buffers {
+    hfc_act x, ax, r, a, b, c, sum;
+} hfc_stage_buffers;
+void hfc_stage_buffers_free(hfc_stage_buffers *buf);
+
+/* The layer that makes a stage's x from the previous stage's activated output in:
+ * the encoder's strided conv (down) or the generator's transposed conv (up). */
+typedef struct hfc_stage_input {
+    const hfc_conv *down;
+    const hfc_convt *up;
+    const hfc_act *in;
+} hfc_stage_input;
+
+/* One stage: x from its input layer, then the parallel resblocks rbs[0..n) over x
+ * (each starting from leaky_relu(x, slope)), averaged, and handed on as
+ * next = leaky_relu(mean, next_slope) with the given margin: the next layer's input.
+ * With norms (the official encoder) the running sum is normalised after each
+ * resblock: s = GN_0(rb_0(x)); s = GN_j(s + rb_j(x)). Returns HFC_OK or
+ * HFC_ERR_NO_MEMORY. */
+int hfc_stage_run(const hfc_exec *ex, const hfc_stage_input *src, const hfc_resblock *rbs, int n,
+                  int resblock_type, float slope, const hfc_group_norm *norms, float next_slope,
+                  hfc_act *next, hfc_stage_buffers *buf, int margin);
 
 #endif

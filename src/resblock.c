@@ -1,39 +1,511 @@
-/* HiFi-GAN's residual blocks, shared by the encoder and the generator.
+/* The offline layer runners, which spread each layer over the thread pool, and the
+ * stages built on them: a resampling layer followed by HiFi-GAN's parallel residual
+ * blocks, shared by the encoder and the generator.
  * ResBlock1: for each dilation d: x += c2(lrelu(c1_d(lrelu(x))))
- * ResBlock2: for each dilation d: x += c_d(lrelu(x)) */
+ * ResBlock2: for each dilation d: x += c_d(lrelu(x))
+ * Every activation, residual add, resblock sum and mean is fused into the epilogue
+ * of the conv that produces it (kernels/conv1d.h), so a stage costs its convs. */
 #include "hificodec.h"
 #include "network.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-void hfc_run_conv(const hfc_kernels *kern, const hfc_conv *cv, const hfc_act *in, hfc_act *out,
-                  int accumulate)
+typedef struct layer_job {
+    const hfc_exec *ex;
+    const hfc_conv *cv;
+    const hfc_convt *cvt;
+    const hfc_act *in;
+    const hfc_conv_out *to;
+    hfc_act *dst;
+    int op;
+    float value;
+    int64_t n;     /* columns (convs) or rows (elementwise) */
+    int64_t chunk; /* of them per task */
+} layer_job;
+
+static double now_s(void)
 {
-    kern->conv1d(cv, in->data - cv->pad_left, in->ld, out->data, out->ld, (int)out->n, accumulate);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-int hfc_resblock_forward(const hfc_resblock *rb, int resblock_type, float slope,
-                         const hfc_kernels *kern, const hfc_act *x, hfc_act *out, hfc_act *tmp_a,
-                         hfc_act *tmp_b)
+/* Charges a layer that started at t0 to the current stage of ex->profile. */
+static void profile_layer(const hfc_exec *ex, double t0, double conv_flop)
 {
-    int status = hfc_act_reshape(out, x->channels, x->n, x->margin);
-    if (status == HFC_OK)
-        status = hfc_act_reshape(tmp_a, x->channels, x->n, x->margin);
-    if (status == HFC_OK && resblock_type == HFC_RESBLOCK_1)
-        status = hfc_act_reshape(tmp_b, x->channels, x->n, x->margin);
-    if (status != HFC_OK)
-        return status;
-    for (int c = 0; c < x->channels; c++)
-        memcpy(hfc_act_row(out, c), hfc_act_row(x, c), (size_t)x->n * sizeof(float));
+    hfc_profile *p = ex->profile;
+    const double dt = now_s() - t0;
+    if (conv_flop > 0.0) {
+        p->stage[p->current].conv_s += dt;
+        p->stage[p->current].conv_flop += conv_flop;
+    } else {
+        p->stage[p->current].other_s += dt;
+    }
+}
+
+/* Spreads n items over the pool in chunks, a multiple of align each, several per
+ * thread so one slowed by a neighbour process does not hold up the layer. */
+static void run_split(const hfc_exec *ex, layer_job *j, int64_t align, hfc_pool_task_fn task)
+{
+    const int64_t tasks = 4 * (int64_t)hfc_pool_threads(ex->pool);
+    int64_t chunk = (j->n + tasks - 1) / tasks;
+    chunk = (chunk + align - 1) / align * align;
+    j->chunk = chunk > 0 ? chunk : 1;
+    hfc_pool_run(ex->pool, (int)((j->n + j->chunk - 1) / j->chunk), task, j);
+}
+
+static const float *col(const hfc_act *a, int64_t t)
+{
+    return a ? a->data + t : NULL;
+}
+
+static float *col_mut(hfc_act *a, int64_t t)
+{
+    return a ? a->data + t : NULL;
+}
+
+/* The kernels' epilogue for the columns from t on. */
+static hfc_conv_epilogue epilogue_at(const hfc_conv_out *to, int64_t t)
+{
+    hfc_conv_epilogue e = {
+        .res = col(to->res, t),
+        .sum = col(to->sum, t),
+        .out = col_mut(to->out, t),
+        .sum_out = col_mut(to->sum_out, t),
+        .act = col_mut(to->act, t),
+        .res_ld = to->res ? to->res->ld : 0,
+        .sum_ld = to->sum ? to->sum->ld : 0,
+        .out_ld = to->out ? to->out->ld : 0,
+        .sum_out_ld = to->sum_out ? to->sum_out->ld : 0,
+        .act_ld = to->act ? to->act->ld : 0,
+        .divide = to->divide,
+        .slope = to->slope,
+    };
+    return e;
+}
+
+/* Every output column is computed the same way whatever range a call covers
+ * (kernels/conv_tiles_simd.h), so the split does not change a bit. */
+static void conv_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const layer_job *j = ctx;
+    const hfc_kernels *kern = j->ex->kern;
+    const int64_t n0 = task * j->chunk;
+    const int n = (int)(j->n - n0 < j->chunk ? j->n - n0 : j->chunk);
+    const hfc_conv_epilogue e = epilogue_at(j->to, n0);
+    if (j->cvt)
+        kern->conv_transpose1d_fused(j->cvt, j->in->data, j->in->ld, (int)j->in->n, n,
+                                     j->cvt->crop_left + (int)n0, &e);
+    else
+        kern->conv1d_fused(j->cv, j->in->data - j->cv->pad_left + n0 * j->cv->stride, j->in->ld, n,
+                           &e);
+}
+
+/* Chunks of whole SIMD tiles (48 columns) keep the kernels on their fast path. */
+void hfc_run_conv(const hfc_exec *ex, const hfc_conv *cv, const hfc_act *in, int64_t n_out,
+                  const hfc_conv_out *to)
+{
+    const double t0 = ex->profile ? now_s() : 0.0;
+    layer_job j = {.ex = ex, .cv = cv, .in = in, .to = to, .n = n_out};
+    run_split(ex, &j, 48, conv_task);
+    if (ex->profile)
+        profile_layer(ex, t0, 2.0 * cv->c_in * cv->c_out * cv->kernel * (double)n_out);
+}
+
+void hfc_run_convt(const hfc_exec *ex, const hfc_convt *cv, const hfc_act *in, int64_t n_out,
+                   const hfc_conv_out *to)
+{
+    const double t0 = ex->profile ? now_s() : 0.0;
+    layer_job j = {.ex = ex, .cvt = cv, .in = in, .to = to, .n = n_out};
+    run_split(ex, &j, 48 * (int64_t)cv->stride, conv_task);
+    if (ex->profile) /* each input column meets every tap once */
+        profile_layer(ex, t0, 2.0 * cv->c_in * cv->c_out * cv->kernel * (double)in->n);
+}
+
+/* Rows [r0, r0 + n) of a as an activation of their own. */
+static hfc_act rows_view(const hfc_act *a, int r0, int n)
+{
+    hfc_act v = *a;
+    v.data = hfc_act_row(a, r0);
+    v.channels = n;
+    return v;
+}
+
+static void rows_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const layer_job *j = ctx;
+    const int r0 = task * (int)j->chunk;
+    const int n = (int)(j->n - r0 < j->chunk ? j->n - r0 : j->chunk);
+    hfc_act dst = rows_view(j->dst, r0, n);
+    if (j->op == HFC_ROWS_LRELU) {
+        const hfc_act src = rows_view(j->in, r0, n);
+        hfc_act_leaky_relu(&dst, &src, j->value);
+        return;
+    }
+    for (int c = 0; c < n; c++) {
+        float *d = hfc_act_row(&dst, c);
+        if (j->op == HFC_ROWS_COPY)
+            memcpy(d, hfc_act_row(j->in, r0 + c), (size_t)dst.n * sizeof *d);
+        else
+            for (int64_t t = 0; t < dst.n; t++)
+                d[t] = d[t] / j->value;
+    }
+}
+
+void hfc_run_rows(const hfc_exec *ex, int op, hfc_act *dst, const hfc_act *src, float value)
+{
+    const double t0 = ex->profile ? now_s() : 0.0;
+    layer_job j = {.ex = ex, .in = src, .dst = dst, .op = op, .value = value, .n = dst->channels};
+    run_split(ex, &j, 1, rows_task);
+    if (ex->profile)
+        profile_layer(ex, t0, 0.0);
+}
+
+typedef struct norm_job {
+    const hfc_group_norm *gn;
+    hfc_act *x;
+} norm_job;
+
+/* One group per task: a group's statistics need only its own rows. */
+static void norm_task(void *ctx, int group, int thread)
+{
+    (void)thread;
+    const norm_job *j = ctx;
+    const int per_group = j->gn->channels / j->gn->groups;
+    hfc_group_norm one = *j->gn;
+    one.channels = per_group;
+    one.groups = 1;
+    one.gamma += group * per_group;
+    one.beta += group * per_group;
+    hfc_act rows = rows_view(j->x, group * per_group, per_group);
+    hfc_group_norm_apply(&one, &rows);
+}
+
+void hfc_run_group_norm(const hfc_exec *ex, const hfc_group_norm *gn, hfc_act *x)
+{
+    const double t0 = ex->profile ? now_s() : 0.0;
+    norm_job j = {gn, x};
+    hfc_pool_run(ex->pool, gn->groups, norm_task, &j);
+    if (ex->profile)
+        profile_layer(ex, t0, 0.0);
+}
+
+void hfc_stage_buffers_free(hfc_stage_buffers *buf)
+{
+    hfc_act_free(&buf->x);
+    hfc_act_free(&buf->ax);
+    hfc_act_free(&buf->r);
+    hfc_act_free(&buf->a);
+    hfc_act_free(&buf->b);
+    hfc_act_free(&buf->c);
+    hfc_act_free(&buf->sum);
+}
+
+static int shape_like(hfc_act *a, const hfc_act *x)
+{
+    return hfc_act_reshape(a, x->channels, x->n, x->margin);
+}
+
+/* The convs of one resblock in the order they apply: per step, c1 (and c2 for
+ * ResBlock1). */
+static int resblock_chain(const hfc_resblock *rb, int resblock_type, const hfc_conv **chain)
+{
+    int q = 0;
     for (int m = 0; m < rb->n_convs; m++) {
-        hfc_act_leaky_relu(tmp_a, out, slope);
-        if (resblock_type == HFC_RESBLOCK_1) {
-            hfc_run_conv(kern, &rb->convs1[m], tmp_a, tmp_b, 0);
-            hfc_act_leaky_relu(tmp_b, tmp_b, slope);
-            hfc_run_conv(kern, &rb->convs2[m], tmp_b, out, 1);
-        } else {
-            hfc_run_conv(kern, &rb->convs1[m], tmp_a, out, 1);
+        chain[q++] = &rb->convs1[m];
+        if (resblock_type == HFC_RESBLOCK_1)
+            chain[q++] = &rb->convs2[m];
+    }
+    return q;
+}
+
+/* Columns of a stage: its input layer's output length. */
+static int64_t stage_length(const hfc_stage_input *src)
+{
+    return src->down ? hfc_conv_out_len(src->down, src->in->n)
+                     : hfc_convt_out_len(src->up, src->in->n);
+}
+
+static int stage_channels(const hfc_stage_input *src)
+{
+    return src->down ? src->down->c_out : src->up->c_out;
+}
+
+/* x and ax = leaky_relu(x, slope) over stage columns [lo, hi); x and ax point at
+ * column 0. */
+static void stage_input_columns(const hfc_kernels *kern, const hfc_stage_input *src, int64_t lo,
+                                int64_t hi, float *x, ptrdiff_t x_ld, float *ax, ptrdiff_t ax_ld,
+                                float slope)
+{
+    const hfc_conv_epilogue e = {
+        .out = x + lo, .act = ax + lo, .out_ld = x_ld, .act_ld = ax_ld, .slope = slope};
+    const hfc_act *in = src->in;
+    if (src->down)
+        kern->conv1d_fused(src->down, in->data - src->down->pad_left + lo * src->down->stride,
+                           in->ld, (int)(hi - lo), &e);
+    else
+        kern->conv_transpose1d_fused(src->up, in->data, in->ld, (int)in->n, (int)(hi - lo),
+                                     src->up->crop_left + (int)lo, &e);
+}
+
+/* A stage, one time tile at a time, so that the input layer's output and all the
+ * resblocks' intermediate activations stay in per-thread cache-sized buffers
+ * instead of streaming through memory layer by layer (the small-channel, high-rate
+ * stages are bound by memory otherwise). A tile of output columns [t0, t1) needs
+ * each conv's output over [t0 - lead, t1 + trail), lead and trail summing the
+ * paddings of the convs after it, and the input layer's over the widest such range
+ * plus the first convs' padding; neighbouring tiles recompute that halo. Outside
+ * [0, n) the intermediate signals are zero padding, as in the untiled pass, so
+ * every output has the same value and rounding as there: tiling only changes the
+ * order in which outputs are computed. */
+typedef struct tile_plan {
+    const hfc_exec *ex;
+    const hfc_stage_input *src;
+    const hfc_resblock *rbs;
+    int n_rb, resblock_type, channels;
+    float slope, next_slope;
+    hfc_act *next;
+    int64_t n;       /* stage columns */
+    int64_t tile;    /* output columns per tile */
+    int64_t reach;   /* local columns before a tile's first: the widest lead + padding */
+    int64_t after;   /* columns after a tile's last the input layer must produce */
+    ptrdiff_t width; /* a local row: reach + tile + after */
+    float *local;    /* per thread: N_LOCAL buffers of channels x width */
+} tile_plan;
+
+enum { LOCAL_X, LOCAL_AX, LOCAL_A, LOCAL_B, LOCAL_C, LOCAL_R, LOCAL_SUM, N_LOCAL };
+
+static void tile_task(void *ctx, int task, int thread)
+{
+    const tile_plan *p = ctx;
+    const int64_t n = p->n, t0 = task * p->tile;
+    const int64_t t1 = n - t0 < p->tile ? n : t0 + p->tile;
+    const ptrdiff_t w = p->width;
+    float *mem = p->local + (size_t)thread * N_LOCAL * p->channels * w;
+    float *local[N_LOCAL];
+    for (int i = 0; i < N_LOCAL; i++) /* at absolute column 0 */
+        local[i] = mem + (size_t)i * p->channels * w + p->reach - t0;
+    /* Conv inputs read the zero padding around [0, n) on the edge tiles. */
+    const int64_t span_lo = t0 - p->reach, span_hi = span_lo + w;
+    for (int i = LOCAL_AX; i <= LOCAL_C && (span_lo < 0 || span_hi > n); i++)
+        for (int c = 0; c < p->channels; c++) {
+            float *row = local[i] + c * w;
+            for (int64_t t = span_lo; t < 0; t++)
+                row[t] = 0.0f;
+            for (int64_t t = n; t < span_hi; t++)
+                row[t] = 0.0f;
+        }
+    const hfc_kernels *kern = p->ex->kern;
+    stage_input_columns(kern, p->src, span_lo > 0 ? span_lo : 0,
+                        t1 + p->after < n ? t1 + p->after : n, local[LOCAL_X], w, local[LOCAL_AX],
+                        w, p->slope);
+    for (int j = 0; j < p->n_rb; j++) {
+        const hfc_conv *chain[2 * HFC_MAX_DILATIONS];
+        const int n_convs = resblock_chain(&p->rbs[j], p->resblock_type, chain);
+        int lead[2 * HFC_MAX_DILATIONS], trail[2 * HFC_MAX_DILATIONS];
+        lead[n_convs - 1] = trail[n_convs - 1] = 0;
+        for (int q = n_convs - 2; q >= 0; q--) {
+            lead[q] = lead[q + 1] + chain[q + 1]->pad_left;
+            trail[q] = trail[q + 1] + chain[q + 1]->pad_right;
+        }
+        const float *in = local[LOCAL_AX]; /* the next conv's input */
+        int act = LOCAL_A;
+        for (int q = 0; q < n_convs; q++) {
+            const int64_t lo = t0 - lead[q] > 0 ? t0 - lead[q] : 0;
+            const int64_t hi = t1 + trail[q] < n ? t1 + trail[q] : n;
+            const int first_of_pair = p->resblock_type == HFC_RESBLOCK_1 && q % 2 == 0;
+            const int step0 = q < (p->resblock_type == HFC_RESBLOCK_1 ? 2 : 1);
+            hfc_conv_epilogue e = {.slope = p->slope,
+                                   .res_ld = w,
+                                   .out_ld = w,
+                                   .sum_ld = w,
+                                   .sum_out_ld = w,
+                                   .act_ld = w};
+            if (first_of_pair) { /* ResBlock1's c1: activated into c */
+                e.act = local[LOCAL_C] + lo;
+            } else {
+                e.res = local[step0 ? LOCAL_X : LOCAL_R] + lo;
+                if (q + 1 < n_convs) { /* a step inside the resblock: r and its activation */
+                    e.out = local[LOCAL_R] + lo;
+                    e.act = local[act] + lo;
+                } else { /* its output joins the sum; the last one's mean goes to next */
+                    e.sum = j > 0 ? local[LOCAL_SUM] + lo : NULL;
+                    if (j + 1 < p->n_rb) {
+                        e.sum_out = local[LOCAL_SUM] + lo;
+                    } else {
+                        e.divide = (float)p->n_rb;
+                        e.act = p->next->data + lo;
+                        e.act_ld = p->next->ld;
+                        e.slope = p->next_slope;
+                    }
+                }
+            }
+            const hfc_conv *cv = chain[q];
+            kern->conv1d_fused(cv, in + lo - cv->pad_left, w, (int)(hi - lo), &e);
+            if (first_of_pair) {
+                in = local[LOCAL_C];
+            } else {
+                in = local[act];
+                act = act == LOCAL_A ? LOCAL_B : LOCAL_A;
+            }
         }
     }
+}
+
+static double conv_flop(const hfc_conv *cv, int64_t n_out)
+{
+    return 2.0 * cv->c_in * cv->c_out * cv->kernel * (double)n_out;
+}
+
+static int stage_tiled(const hfc_exec *ex, const hfc_stage_input *src, const hfc_resblock *rbs,
+                       int n, int resblock_type, float slope, float next_slope, hfc_act *next,
+                       int margin)
+{
+    const int64_t n_cols = stage_length(src);
+    int status = hfc_act_reshape(next, stage_channels(src), n_cols, margin);
+    if (status != HFC_OK)
+        return status;
+    const double t_start = ex->profile ? now_s() : 0.0;
+    double flop = src->down
+                      ? conv_flop(src->down, n_cols)
+                      : 2.0 * src->up->c_in * src->up->c_out * src->up->kernel * (double)src->in->n;
+    int lead = 0, trail = 0, pad = 0;
+    for (int j = 0; j < n; j++) {
+        const hfc_conv *chain[2 * HFC_MAX_DILATIONS];
+        const int n_convs = resblock_chain(&rbs[j], resblock_type, chain);
+        int l = 0, t = 0;
+        for (int q = 0; q < n_convs; q++) {
+            l += q > 0 ? chain[q]->pad_left : 0;
+            t += q > 0 ? chain[q]->pad_right : 0;
+            pad = chain[q]->pad_left > pad ? chain[q]->pad_left : pad;
+            pad = chain[q]->pad_right > pad ? chain[q]->pad_right : pad;
+            flop += conv_flop(chain[q], n_cols);
+        }
+        lead = l > lead ? l : lead;
+        trail = t > trail ? t : trail;
+    }
+    /* About 128 KB per buffer keeps a thread's in L2. Wide layers do enough FMAs per
+     * column for the halo, not memory, to be the cost: 32 halos wide there (~3%
+     * recomputed), 8 for narrow ones. Whole multiples of the SIMD tiles. */
+    const int64_t halo = lead + trail + 2 * pad;
+    const int64_t min_tile = (next->channels >= 64 ? 32 : 8) * halo;
+    int64_t tile = 32768 / next->channels;
+    tile = tile > min_tile ? tile : min_tile;
+    /* ... but at least two tiles per thread, so the pool has work to share. */
+    const int threads = hfc_pool_threads(ex->pool);
+    const int64_t share = (n_cols + 2 * threads - 1) / (2 * threads);
+    tile = threads > 1 && share < tile ? share : tile;
+    tile = (tile + 47) / 48 * 48;
+    tile = tile < n_cols ? tile : n_cols;
+    tile_plan p = {
+        .ex = ex,
+        .src = src,
+        .rbs = rbs,
+        .n_rb = n,
+        .resblock_type = resblock_type,
+        .channels = next->channels,
+        .slope = slope,
+        .next_slope = next_slope,
+        .next = next,
+        .n = n_cols,
+        .tile = tile,
+        .reach = lead + pad,
+        .after = trail + pad,
+        .width = (lead + pad + tile + trail + pad + 15) & ~(ptrdiff_t)15,
+    };
+    const size_t floats = (size_t)threads * N_LOCAL * (size_t)p.channels * (size_t)p.width;
+    p.local = aligned_alloc(64, floats * sizeof(float));
+    if (!p.local)
+        return HFC_ERR_NO_MEMORY;
+    hfc_pool_run(ex->pool, (int)((n_cols + tile - 1) / tile), tile_task, &p);
+    free(p.local);
+    if (ex->profile) {
+        hfc_profile *pr = ex->profile;
+        pr->stage[pr->current].conv_s += now_s() - t_start;
+        pr->stage[pr->current].conv_flop += flop;
+    }
     return HFC_OK;
+}
+
+/* With GroupNorm (the official encoder) each resblock's sum must be normalised over
+ * the whole utterance before the next is added, so the stage runs layer by layer.
+ * The epilogues still carry the elementwise work: the input layer writes x and its
+ * activation ax; per resblock j and step m, step outputs r (in place, from x at
+ * m = 0) and its activation for the next step, ping-ponging between a and b; a
+ * ResBlock1 step's first conv activates into c; the last step of resblock j adds
+ * into the running sum. */
+static int stage_normalised(const hfc_exec *ex, const hfc_stage_input *src, const hfc_resblock *rbs,
+                            int n, int resblock_type, float slope, const hfc_group_norm *norms,
+                            float next_slope, hfc_act *next, hfc_stage_buffers *buf, int margin)
+{
+    const int64_t n_cols = stage_length(src);
+    const int channels = stage_channels(src);
+    hfc_act *x = &buf->x;
+    int status = hfc_act_reshape(x, channels, n_cols, margin);
+    if (status == HFC_OK)
+        status = shape_like(&buf->ax, x);
+    if (status == HFC_OK)
+        status = shape_like(next, x);
+    int steps = 0;
+    for (int j = 0; j < n; j++)
+        steps = rbs[j].n_convs > steps ? rbs[j].n_convs : steps;
+    if (status == HFC_OK && steps > 1)
+        status = shape_like(&buf->r, x);
+    if (status == HFC_OK && steps > 1)
+        status = shape_like(&buf->a, x);
+    if (status == HFC_OK && steps > 2)
+        status = shape_like(&buf->b, x);
+    if (status == HFC_OK && resblock_type == HFC_RESBLOCK_1)
+        status = shape_like(&buf->c, x);
+    if (status == HFC_OK)
+        status = shape_like(&buf->sum, x);
+    if (status != HFC_OK)
+        return status;
+    const hfc_conv_out first = {.out = x, .act = &buf->ax, .slope = slope};
+    if (src->down)
+        hfc_run_conv(ex, src->down, src->in, n_cols, &first);
+    else
+        hfc_run_convt(ex, src->up, src->in, n_cols, &first);
+    hfc_act *ping_pong[2] = {&buf->a, &buf->b};
+    for (int j = 0; j < n; j++) {
+        const hfc_resblock *rb = &rbs[j];
+        const hfc_act *in = &buf->ax, *res = x;
+        for (int m = 0; m < rb->n_convs; m++) {
+            hfc_conv_out to = {.res = res, .slope = slope};
+            if (m + 1 < rb->n_convs) {
+                to.out = &buf->r;
+                to.act = ping_pong[m % 2];
+            } else {
+                to.sum = j > 0 ? &buf->sum : NULL;
+                to.sum_out = &buf->sum;
+            }
+            if (resblock_type == HFC_RESBLOCK_1) {
+                const hfc_conv_out activate = {.act = &buf->c, .slope = slope};
+                hfc_run_conv(ex, &rb->convs1[m], in, n_cols, &activate);
+                hfc_run_conv(ex, &rb->convs2[m], &buf->c, n_cols, &to);
+            } else {
+                hfc_run_conv(ex, &rb->convs1[m], in, n_cols, &to);
+            }
+            in = ping_pong[m % 2];
+            res = &buf->r;
+        }
+        hfc_run_group_norm(ex, &norms[j], &buf->sum);
+    }
+    hfc_run_rows(ex, HFC_ROWS_DIVIDE, &buf->sum, NULL, (float)n);
+    hfc_run_rows(ex, HFC_ROWS_LRELU, next, &buf->sum, next_slope);
+    return HFC_OK;
+}
+
+int hfc_stage_run(const hfc_exec *ex, const hfc_stage_input *src, const hfc_resblock *rbs, int n,
+                  int resblock_type, float slope, const hfc_group_norm *norms, float next_slope,
+                  hfc_act *next, hfc_stage_buffers *buf, int margin)
+{
+    if (norms)
+        return stage_normalised(ex, src, rbs, n, resblock_type, slope, norms, next_slope, next, buf,
+                                margin);
+    return stage_tiled(ex, src, rbs, n, resblock_type, slope, next_slope, next, margin);
 }

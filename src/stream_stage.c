@@ -98,7 +98,7 @@ static void feed_range(hfc_colbuf *dst, const hfc_colbuf *src, int64_t from, flo
         const float *s = hfc_colbuf_at(src, c, from);
         float *d = hfc_colbuf_at(dst, c, at);
         for (int i = 0; i < k; i++)
-            d[i] = s[i] >= 0.0f ? s[i] : s[i] * slope;
+            d[i] = hfc_leaky_relu(s[i], slope);
     }
 }
 

@@ -1,10 +1,11 @@
 /* conv1d: y[co][t] = bias[co] + sum_{ci,k} w[co][ci][k] * x[ci][t*stride + k*dilation]
- * for t in [0, n_out).
+ * for t in [0, n_out), k in [0, cv->kernel) (a streaming layer may use fewer taps
+ * than the weights hold: cv->weight_taps).
  *
  * x points at the first input column the first output reads (the caller has put
  * the layer's padding in front), rows x_ld floats apart; y rows are y_ld apart.
  * With accumulate != 0 the result is added to y (the resblocks' residual), bias
- * included. x and y must not overlap. */
+ * included. x and y must not overlap. Never allocates: safe on per-frame paths. */
 #ifndef HFC_KERNELS_CONV1D_H
 #define HFC_KERNELS_CONV1D_H
 
@@ -15,7 +16,60 @@
 typedef void (*hfc_conv1d_fn)(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, float *y,
                               ptrdiff_t y_ld, int n_out, int accumulate);
 
-void hfc_conv1d_scalar(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, float *y,
-                       ptrdiff_t y_ld, int n_out, int accumulate);
+/* What a fused conv does with each output v = bias + sum over its taps, in this
+ * order (a NULL pointer or a zero divide skips its step):
+ *   v = res + v        the residual (res may equal out: an in-place add)
+ *   out = v
+ *   v = sum + v        a running sum across parallel branches (may equal sum_out)
+ *   v = v / divide     their mean
+ *   sum_out = v
+ *   act = v >= 0 ? v : v * slope     the next layer's input
+ * so one pass does what the offline networks would otherwise do in four or five.
+ * Pointers are column 0 of the call; rows *_ld floats apart; column i of a
+ * transposed conv's phase lands i * stride further on, as for y. */
+typedef struct hfc_conv_epilogue {
+    const float *res, *sum;
+    float *out, *sum_out, *act;
+    ptrdiff_t res_ld, sum_ld, out_ld, sum_out_ld, act_ld;
+    float divide, slope;
+} hfc_conv_epilogue;
+
+/* The same conv with a fused epilogue instead of y. */
+typedef void (*hfc_conv1d_fused_fn)(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n_out,
+                                    const hfc_conv_epilogue *e);
+
+/* The epilogue chain on one output (channel co, column offset t from column 0). */
+static inline void hfc_conv_epilogue_apply(const hfc_conv_epilogue *e, int co, ptrdiff_t t, float v)
+{
+    if (e->res)
+        v = e->res[co * e->res_ld + t] + v;
+    if (e->out)
+        e->out[co * e->out_ld + t] = v;
+    if (e->sum)
+        v = e->sum[co * e->sum_ld + t] + v;
+    if (e->divide != 0.0f)
+        v = v / e->divide;
+    if (e->sum_out)
+        e->sum_out[co * e->sum_out_ld + t] = v;
+    if (e->act)
+        e->act[co * e->act_ld + t] = v >= 0.0f ? v : v * e->slope;
+}
+
+void hfc_conv1d_scalar(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, float *y, ptrdiff_t y_ld,
+                       int n_out, int accumulate);
+void hfc_conv1d_fused_scalar(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n_out,
+                             const hfc_conv_epilogue *e);
+void hfc_conv1d_avx2(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, float *y, ptrdiff_t y_ld,
+                     int n_out, int accumulate);
+void hfc_conv1d_fused_avx2(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n_out,
+                           const hfc_conv_epilogue *e);
+void hfc_conv1d_avx512(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, float *y, ptrdiff_t y_ld,
+                       int n_out, int accumulate);
+void hfc_conv1d_fused_avx512(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n_out,
+                             const hfc_conv_epilogue *e);
+void hfc_conv1d_neon(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, float *y, ptrdiff_t y_ld,
+                     int n_out, int accumulate);
+void hfc_conv1d_fused_neon(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n_out,
+                           const hfc_conv_epilogue *e);
 
 #endif

@@ -42,3 +42,21 @@ void hfc_conv_transpose1d_scalar(const hfc_convt *cv, const float *x, ptrdiff_t 
         }
     }
 }
+
+/* The reference fused transposed conv: the plain one into a stack tile a chunk of
+ * columns at a time, then the epilogue chain. */
+void hfc_conv_transpose1d_fused_scalar(const hfc_convt *cv, const float *x, ptrdiff_t x_ld,
+                                       int n_in, int n_out, int out_offset,
+                                       const hfc_conv_epilogue *e)
+{
+    enum { TILE = 16384 };
+    float tile[TILE];
+    const int chunk = TILE / cv->c_out;
+    for (int n0 = 0; n0 < n_out; n0 += chunk) {
+        const int n = n_out - n0 < chunk ? n_out - n0 : chunk;
+        hfc_conv_transpose1d_scalar(cv, x, x_ld, n_in, tile, chunk, n, out_offset + n0);
+        for (int co = 0; co < cv->c_out; co++)
+            for (int t = 0; t < n; t++)
+                hfc_conv_epilogue_apply(e, co, n0 + t, tile[co * chunk + t]);
+    }
+}

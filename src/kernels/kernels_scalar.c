@@ -2,7 +2,10 @@
 
 const hfc_kernels hfc_kernels_scalar = {
     .name = "scalar",
+    .needs = 0,
     .conv1d = hfc_conv1d_scalar,
+    .conv1d_fused = hfc_conv1d_fused_scalar,
     .conv_transpose1d = hfc_conv_transpose1d_scalar,
+    .conv_transpose1d_fused = hfc_conv_transpose1d_fused_scalar,
     .vq_nearest = hfc_vq_nearest_scalar,
 };

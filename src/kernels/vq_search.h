@@ -10,6 +10,13 @@ typedef int (*hfc_vq_nearest_fn)(const float *codebook, const float *code_norms,
 int hfc_vq_nearest_scalar(const float *codebook, const float *code_norms, int n_codes, int dim,
                           const float *x, float x_norm);
 
+int hfc_vq_nearest_avx2(const float *codebook, const float *code_norms, int n_codes, int dim,
+                        const float *x, float x_norm);
+int hfc_vq_nearest_avx512(const float *codebook, const float *code_norms, int n_codes, int dim,
+                          const float *x, float x_norm);
+int hfc_vq_nearest_neon(const float *codebook, const float *code_norms, int n_codes, int dim,
+                        const float *x, float x_norm);
+
 /* |x|^2 summed in order, as torch.sum does for short rows. */
 float hfc_vq_sum_squares(const float *x, int dim);
 

@@ -11,6 +11,9 @@ int hfc_cmd_encode(int argc, char **argv);    /* audio -> tokens */
 int hfc_cmd_decode(int argc, char **argv);    /* tokens -> audio */
 int hfc_cmd_roundtrip(int argc, char **argv); /* audio -> tokens -> audio */
 int hfc_cmd_info(int argc, char **argv);      /* describe a model */
+int hfc_cmd_stream(int argc, char **argv);    /* live microphone through the codec */
+int hfc_cmd_play(int argc, char **argv);      /* tokens -> speaker */
+int hfc_cmd_bench(int argc, char **argv);     /* speed on this machine */
 
 /* Built only when tools/hificodec/cmd_eval.c / cmd_opus.c and the metrics library
  * exist (meson defines HFC_CLI_HAVE_EVAL / HFC_CLI_HAVE_OPUS). */

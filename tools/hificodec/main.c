@@ -19,6 +19,9 @@ static const command commands[] = {
     {"decode", hfc_cmd_decode, "decode tokens back into speech"},
     {"roundtrip", hfc_cmd_roundtrip, "encode and decode in one go: hear what the codec keeps"},
     {"info", hfc_cmd_info, "print a model's configuration, cost and id"},
+    {"stream", hfc_cmd_stream, "live: microphone -> tokens -> speaker, a file or stdout"},
+    {"play", hfc_cmd_play, "decode tokens and play them on a speaker"},
+    {"bench", hfc_cmd_bench, "measure speed on this machine: per stage, threads, streaming"},
 #ifdef HFC_CLI_HAVE_EVAL
     {"eval", hfc_cmd_eval, "measure round-trip quality with objective metrics"},
 #endif

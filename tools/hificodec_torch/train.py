@@ -56,7 +56,7 @@ DEFAULTS = {
 }
 # Hyperparameters a resumed run may change (they shape the batches or switch
 # a phase, not the state); the others must match the checkpoint.
-MAY_CHANGE = ("batch", "segment_seconds", "gan_start_step")
+MAY_CHANGE = ("batch", "segment_seconds", "gan_start_step", "lr")
 
 ADAM_BETAS = (0.8, 0.99)
 # Loss weights. The mel loss is in log10 power, twice HiFi-GAN's
@@ -225,6 +225,16 @@ class Trainer:
         self.latents.extend(s["latents"])
         self.step, self.elapsed_before = s["step"], s["elapsed_s"]
         self.best_logmel = s["best_logmel"]
+        # A new base lr on resume scales every group (the codebooks keep their
+        # multiple) and the schedule's decay so far carries over.
+        factor = self.hp["lr"] / s["hparams"]["lr"]
+        if factor != 1.0:
+            for opt, sched in ((self.opt_g, self.sched_g), (self.opt_d, self.sched_d)):
+                for group in opt.param_groups:
+                    group["lr"] *= factor
+                    group["initial_lr"] *= factor
+                sched.base_lrs = [lr * factor for lr in sched.base_lrs]
+                sched._last_lr = [group["lr"] for group in opt.param_groups]
         print(f"resumed {self.ckpt_path} at step {self.step}", flush=True)
 
     def save(self, elapsed: float) -> None:

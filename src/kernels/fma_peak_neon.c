@@ -1,0 +1,4 @@
+/* The FMA peak loop, neon. */
+#include "simd_neon.h"
+
+#include "fma_peak_simd.h"

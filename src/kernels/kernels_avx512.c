@@ -1,0 +1,15 @@
+#include "kernels.h"
+#include "pack.h"
+
+const hfc_kernels hfc_kernels_avx512 = {
+    .name = "avx512",
+    .needs = HFC_CPU_HAS_AVX512,
+    .prepare_conv = hfc_pack_conv,
+    .prepare_convt = hfc_pack_convt,
+    .conv1d = hfc_conv1d_avx512,
+    .conv1d_fused = hfc_conv1d_fused_avx512,
+    .conv_transpose1d = hfc_conv_transpose1d_avx512,
+    .conv_transpose1d_fused = hfc_conv_transpose1d_fused_avx512,
+    .vq_nearest = hfc_vq_nearest_avx512,
+    .fma_peak = hfc_fma_peak_avx512,
+};

@@ -1,0 +1,38 @@
+/* Weights repacked at model load for the SIMD paths (kernels_<isa>.c `prepare`).
+ * Output channels come in blocks of HFC_PACK_BLOCK = 16, the last one zero-padded,
+ * so the weights one tile step needs are 16 consecutive floats (one 64-byte line)
+ * whatever the vector width: AVX-512 reads them as 1 vector, AVX2 as 2, NEON as 4.
+ *
+ * conv1d:   w[block][ci][tap][16] with weight_taps taps per channel, as in the
+ *           model, so a streaming layer that cuts its taps still finds its weights.
+ * transposed conv: per block, the stride phases p = 0..stride-1 one after the other;
+ *           phase p holds taps k = p + j*stride (j < hfc_convt_phase_taps), laid out
+ *           [ci][j][16]: output m = u*stride + p reads input u - j through tap j. */
+#ifndef HFC_KERNELS_PACK_H
+#define HFC_KERNELS_PACK_H
+
+#include <stddef.h>
+
+#include "layers.h"
+
+#define HFC_PACK_BLOCK 16
+
+typedef struct hfc_packed {
+    int n_blocks;
+    size_t block_floats; /* floats of w per block */
+    float *bias;         /* [n_blocks * 16], zero-padded */
+    float *w;
+} hfc_packed;
+
+/* Allocate and fill cv->packed / cv->packed. Return 0, or -1 when out of memory
+ * (the layer is then left unpacked). */
+int hfc_pack_conv(hfc_conv *cv);
+int hfc_pack_convt(hfc_convt *cv);
+
+/* Taps of phase p of a transposed conv: the k < kernel with k = p (mod stride). */
+static inline int hfc_convt_phase_taps(int kernel, int stride, int p)
+{
+    return (kernel - p + stride - 1) / stride;
+}
+
+#endif

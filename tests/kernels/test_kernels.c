@@ -1,0 +1,408 @@
+/* Every SIMD kernel path this machine can run, against the scalar reference, on
+ * random shapes: odd lengths, tiny and large channel counts, and every kernel /
+ * stride / dilation combination the shipped and official configs use.
+ *
+ * Tolerances (each check states its own):
+ *   conv1d, transposed conv: |simd - scalar| <= 2 (n + 1) 2^-24 (|b| + sum |w x|)
+ *     per output, n = the output's number of products: the textbook bound on a
+ *     float sum's rounding error, for each of the two evaluation orders.
+ *   Fused epilogues (residual, running sum, mean, leaky ReLU; conv1d.h): the conv's
+ *     bound plus 8 2^-24 (|b| + sum |w x| + |res| + |sum|) for the extra additions
+ *     and the division, each rounded once on both sides.
+ *   Exactness: a SIMD kernel must give the same bits whatever column range a call
+ *     covers (a stream asks for a few columns at a time; offline asks for all).
+ *   VQ search: the same index as scalar, except near-ties whose distances (in
+ *     double) differ by at most 4 (dim + 2) 2^-24 (|x|^2 + |e|^2); exact ties (equal
+ *     codewords) must give the lowest index. Near-ties are counted and bounded.
+ * Usage: test_kernels [--quick]   (HFC_TEST_SEED=N repeats a run) */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
+#include "kernels/pack.h"
+#include "test_util.h"
+
+static const double ulp = 1.0 / (1 << 24);
+
+static int rnd(int lo, int hi) /* inclusive */
+{
+    return lo + (int)(hfc_test_rand_u64() % (uint64_t)(hi - lo + 1));
+}
+
+static float *rand_floats(size_t n, float scale)
+{
+    float *p = malloc((n ? n : 1) * sizeof *p);
+    for (size_t i = 0; i < n; i++)
+        p[i] = scale * hfc_test_rand_normal();
+    return p;
+}
+
+static float *abs_copy(const float *p, size_t n)
+{
+    float *q = malloc((n ? n : 1) * sizeof *q);
+    for (size_t i = 0; i < n; i++)
+        q[i] = fabsf(p[i]);
+    return q;
+}
+
+typedef struct conv_shape {
+    int c_in, c_out, kernel, stride, dilation, weight_taps, n_out;
+} conv_shape;
+
+/* Buffers of a fused epilogue: one each for res, sum, out, sum_out, act. */
+enum { E_RES, E_SUM, E_OUT, E_SUM_OUT, E_ACT, E_BUFFERS };
+
+/* An epilogue over buffers b[] (rows ld apart), with the steps in `steps` (bits of
+ * E_*) and divide. */
+static hfc_conv_epilogue make_epilogue(float *const b[E_BUFFERS], ptrdiff_t ld, unsigned steps,
+                                       float divide)
+{
+    hfc_conv_epilogue e = {0};
+    e.res = steps & (1u << E_RES) ? b[E_RES] : NULL;
+    e.sum = steps & (1u << E_SUM) ? b[E_SUM] : NULL;
+    e.out = steps & (1u << E_OUT) ? b[E_OUT] : NULL;
+    e.sum_out = steps & (1u << E_SUM_OUT) ? b[E_SUM_OUT] : NULL;
+    e.act = steps & (1u << E_ACT) ? b[E_ACT] : NULL;
+    e.res_ld = e.sum_ld = e.out_ld = e.sum_out_ld = e.act_ld = ld;
+    e.divide = divide;
+    e.slope = 0.1f;
+    return e;
+}
+
+static hfc_conv_epilogue shifted(hfc_conv_epilogue e, ptrdiff_t t)
+{
+    e.res = e.res ? e.res + t : NULL;
+    e.sum = e.sum ? e.sum + t : NULL;
+    e.out = e.out ? e.out + t : NULL;
+    e.sum_out = e.sum_out ? e.sum_out + t : NULL;
+    e.act = e.act ? e.act + t : NULL;
+    return e;
+}
+
+/* Compares the written buffers (out, sum_out, act) of got against ref within the
+ * bound, and checks that nothing else was touched. Returns the outputs outside. */
+static int compare_outputs(float *const got[E_BUFFERS], float *const ref[E_BUFFERS],
+                           const float *mag, const float *res, const float *sum, size_t n_y,
+                           ptrdiff_t ld, int n_cols, double n_terms)
+{
+    int bad = 0;
+    for (int b = E_OUT; b < E_BUFFERS; b++)
+        for (size_t i = 0; i < n_y; i++) {
+            if ((ptrdiff_t)(i % (size_t)ld) >= n_cols) { /* row padding: never written */
+                bad += memcmp(&got[b][i], &ref[b][i], sizeof(float)) != 0;
+                continue;
+            }
+            const double bound =
+                (2.0 * n_terms * mag[i] + 8.0 * (mag[i] + fabs(res[i]) + fabs(sum[i]))) * ulp +
+                1e-30;
+            bad += !(fabs((double)got[b][i] - ref[b][i]) <= bound);
+        }
+    return bad;
+}
+
+/* One conv1d case on one path: plain store and residual add (the streaming entry
+ * point) and a random fused epilogue, each for accuracy and for column-range
+ * independence. */
+static void check_conv(const hfc_kernels *kern, conv_shape s)
+{
+    hfc_conv cv = {s.c_in, s.c_out,       s.kernel, s.stride, s.dilation, 0,
+                   0,      s.weight_taps, NULL,     NULL,     NULL};
+    const size_t n_w = (size_t)s.c_out * s.c_in * s.weight_taps;
+    const float w_scale = 1.0f / sqrtf((float)(s.c_in * s.kernel));
+    cv.weight = rand_floats(n_w, w_scale);
+    cv.bias = rand_floats((size_t)s.c_out, 0.1f);
+    const int n_in = (s.n_out - 1) * s.stride + (s.kernel - 1) * s.dilation + 1;
+    const ptrdiff_t x_ld = n_in + rnd(0, 5), y_ld = s.n_out + rnd(0, 5);
+    const size_t n_x = (size_t)s.c_in * x_ld, n_y = (size_t)s.c_out * y_ld;
+    float *x = rand_floats(n_x, 1.0f), *mag = malloc(n_y * sizeof *mag);
+    float *zeros = calloc(n_y, sizeof *zeros);
+    float *init[E_BUFFERS], *ref[E_BUFFERS], *got[E_BUFFERS], *pieces[E_BUFFERS];
+    for (int b = 0; b < E_BUFFERS; b++) {
+        init[b] = rand_floats(n_y, 1.0f);
+        ref[b] = malloc(n_y * sizeof(float));
+        got[b] = malloc(n_y * sizeof(float));
+        pieces[b] = malloc(n_y * sizeof(float));
+    }
+
+    /* |b| + sum |w x|: the scalar kernel on absolute values */
+    hfc_conv acv = cv;
+    acv.weight = abs_copy(cv.weight, n_w);
+    acv.bias = abs_copy(cv.bias, (size_t)s.c_out);
+    float *ax = abs_copy(x, n_x);
+    hfc_conv1d_scalar(&acv, ax, x_ld, mag, y_ld, s.n_out, 0);
+
+    hfc_conv pcv = cv;
+    CHECK(kern->prepare_conv(&pcv) == 0);
+    const double n_terms = (double)s.c_in * s.kernel + 1;
+    /* 0: conv1d store, 1: conv1d add (both into out), 2: a random fused chain */
+    for (int mode = 0; mode < 3; mode++) {
+        unsigned steps = mode == 2 ? (unsigned)rnd(1, 31) | (1u << E_ACT) : 0;
+        const float divide = mode == 2 && rnd(0, 1) ? 3.0f : 0.0f;
+        for (int b = 0; b < E_BUFFERS; b++) {
+            memcpy(ref[b], init[b], n_y * sizeof(float));
+            memcpy(got[b], init[b], n_y * sizeof(float));
+            memcpy(pieces[b], init[b], n_y * sizeof(float));
+        }
+        const hfc_conv_epilogue er = make_epilogue(ref, y_ld, steps, divide);
+        const hfc_conv_epilogue eg = make_epilogue(got, y_ld, steps, divide);
+        const hfc_conv_epilogue ep = make_epilogue(pieces, y_ld, steps, divide);
+        if (mode < 2) {
+            hfc_conv1d_scalar(&cv, x, x_ld, ref[E_OUT], y_ld, s.n_out, mode);
+            kern->conv1d(&pcv, x, x_ld, got[E_OUT], y_ld, s.n_out, mode);
+        } else {
+            hfc_conv1d_fused_scalar(&cv, x, x_ld, s.n_out, &er);
+            kern->conv1d_fused(&pcv, x, x_ld, s.n_out, &eg);
+        }
+        /* The magnitudes the extra additions see (zero where a step is off): the
+         * residual (mode 1: out's initial value) and the running sum. */
+        const int has_res = mode == 1 || (mode == 2 && (steps & (1u << E_RES)));
+        const int has_sum = mode == 2 && (steps & (1u << E_SUM));
+        const float *res = has_res ? (mode == 1 ? init[E_OUT] : init[E_RES]) : zeros;
+        const float *sum = has_sum ? init[E_SUM] : zeros;
+        int bad = compare_outputs(got, ref, mag, res, sum, n_y, y_ld, s.n_out, n_terms);
+        CHECK_MSG(bad == 0,
+                  "%s conv1d mode %d (steps %#x) c_in %d c_out %d k %d/%d s %d d %d n %d: "
+                  "%d outputs outside the bound",
+                  kern->name, mode, steps, s.c_in, s.c_out, s.kernel, s.weight_taps, s.stride,
+                  s.dilation, s.n_out, bad);
+        /* Column ranges: the same outputs in random pieces, bit for bit. */
+        for (int t0 = 0; t0 < s.n_out;) {
+            int n = rnd(1, s.n_out - t0 < 40 ? s.n_out - t0 : 40);
+            const float *xt = x + (ptrdiff_t)t0 * s.stride;
+            if (mode < 2) {
+                kern->conv1d(&pcv, xt, x_ld, pieces[E_OUT] + t0, y_ld, n, mode);
+            } else {
+                const hfc_conv_epilogue e = shifted(ep, t0);
+                kern->conv1d_fused(&pcv, xt, x_ld, n, &e);
+            }
+            t0 += n;
+        }
+        int same = 1;
+        for (int b = 0; b < E_BUFFERS; b++)
+            same &= !memcmp(pieces[b], got[b], n_y * sizeof(float));
+        CHECK_MSG(same, "%s conv1d mode %d: results depend on the column range of the call",
+                  kern->name, mode);
+    }
+    free(pcv.packed);
+    free(cv.weight), free(cv.bias), free(acv.weight), free(acv.bias);
+    for (int b = 0; b < E_BUFFERS; b++)
+        free(init[b]), free(ref[b]), free(got[b]), free(pieces[b]);
+    free(x), free(ax), free(mag), free(zeros);
+}
+
+typedef struct convt_shape {
+    int c_in, c_out, kernel, stride, n_in, out_offset, n_out;
+} convt_shape;
+
+static void check_convt(const hfc_kernels *kern, convt_shape s)
+{
+    hfc_convt cv = {s.c_in, s.c_out, s.kernel, s.stride, 0, 0, NULL, NULL, NULL};
+    const size_t n_w = (size_t)s.c_in * s.c_out * s.kernel;
+    cv.weight = rand_floats(n_w, 1.0f / sqrtf((float)s.c_in));
+    cv.bias = rand_floats((size_t)s.c_out, 0.1f);
+    const ptrdiff_t x_ld = s.n_in + rnd(0, 5), y_ld = s.n_out + rnd(0, 5);
+    const size_t n_x = (size_t)s.c_in * x_ld, n_y = (size_t)s.c_out * y_ld;
+    float *x = rand_floats(n_x, 1.0f);
+    float *ref = calloc(n_y, sizeof *ref), *got = calloc(n_y, sizeof *got);
+    float *mag = calloc(n_y, sizeof *mag), *pieces = calloc(n_y, sizeof *pieces);
+    hfc_convt acv = cv;
+    acv.weight = abs_copy(cv.weight, n_w);
+    acv.bias = abs_copy(cv.bias, (size_t)s.c_out);
+    float *ax = abs_copy(x, n_x);
+    hfc_conv_transpose1d_scalar(&acv, ax, x_ld, s.n_in, mag, y_ld, s.n_out, s.out_offset);
+    hfc_conv_transpose1d_scalar(&cv, x, x_ld, s.n_in, ref, y_ld, s.n_out, s.out_offset);
+    hfc_convt pcv = cv;
+    CHECK(kern->prepare_convt(&pcv) == 0);
+    kern->conv_transpose1d(&pcv, x, x_ld, s.n_in, got, y_ld, s.n_out, s.out_offset);
+    const double n_terms = (double)s.c_in * ((s.kernel + s.stride - 1) / s.stride) + 1;
+    int bad = 0;
+    for (int co = 0; co < s.c_out; co++)
+        for (int n = 0; n < s.n_out; n++) {
+            const size_t i = (size_t)co * y_ld + n;
+            double bound = 2.0 * n_terms * ulp * mag[i] + 1e-30;
+            bad += !(fabs((double)got[i] - ref[i]) <= bound);
+        }
+    CHECK_MSG(bad == 0,
+              "%s convt c_in %d c_out %d k %d s %d n_in %d offset %d n_out %d: %d outputs "
+              "outside the bound",
+              kern->name, s.c_in, s.c_out, s.kernel, s.stride, s.n_in, s.out_offset, s.n_out, bad);
+    /* Fused, as the offline generator runs it: the output and its activation. */
+    float *act = calloc(n_y, sizeof *act), *out = calloc(n_y, sizeof *out);
+    const hfc_conv_epilogue e = {
+        .out = out, .act = act, .out_ld = y_ld, .act_ld = y_ld, .slope = 0.1f};
+    kern->conv_transpose1d_fused(&pcv, x, x_ld, s.n_in, s.n_out, s.out_offset, &e);
+    int same = !memcmp(out, got, n_y * sizeof *out);
+    for (size_t i = 0; i < n_y; i++)
+        same &= act[i] == (got[i] >= 0.0f ? got[i] : got[i] * 0.1f);
+    CHECK_MSG(same, "%s convt: the fused output or activation differs from the plain one",
+              kern->name);
+    free(act), free(out);
+    for (int n0 = 0; n0 < s.n_out;) { /* as a stream calls it: pieces, shifted offset */
+        int n = rnd(1, s.n_out - n0 < 50 ? s.n_out - n0 : 50);
+        kern->conv_transpose1d(&pcv, x, x_ld, s.n_in, pieces + n0, y_ld, n, s.out_offset + n0);
+        n0 += n;
+    }
+    CHECK_MSG(!memcmp(pieces, got, n_y * sizeof *got),
+              "%s convt: results depend on the column range of the call", kern->name);
+    free(pcv.packed);
+    free(cv.weight), free(cv.bias), free(acv.weight), free(acv.bias);
+    free(x), free(ax), free(ref), free(got), free(mag), free(pieces);
+}
+
+static double distance(const float *x, const float *e, int dim)
+{
+    double xx = 0, ee = 0, xe = 0;
+    for (int i = 0; i < dim; i++) {
+        xx += (double)x[i] * x[i];
+        ee += (double)e[i] * e[i];
+        xe += (double)x[i] * e[i];
+    }
+    return xx + ee - 2.0 * xe;
+}
+
+/* Returns the number of near-ties where the path chose another code than scalar. */
+static int check_vq(const hfc_kernels *kern, int n_codes, int dim, int duplicates)
+{
+    float *book = rand_floats((size_t)n_codes * dim, 0.3f),
+          *norms = malloc(sizeof(float) * n_codes);
+    float *x = rand_floats((size_t)dim, 0.3f);
+    for (int d = 0; d < duplicates; d++) { /* exact ties: equal codewords */
+        int a = rnd(0, n_codes - 1), b = rnd(0, n_codes - 1);
+        memcpy(book + (size_t)b * dim, book + (size_t)a * dim, sizeof(float) * dim);
+    }
+    if (duplicates) /* make one duplicated code the nearest */
+        memcpy(x, book + (size_t)rnd(0, n_codes - 1) * dim, sizeof(float) * dim);
+    for (int c = 0; c < n_codes; c++)
+        norms[c] = hfc_vq_sum_squares(book + (size_t)c * dim, dim);
+    const float xn = hfc_vq_sum_squares(x, dim);
+    int ref = hfc_vq_nearest_scalar(book, norms, n_codes, dim, x, xn);
+    int got = kern->vq_nearest(book, norms, n_codes, dim, x, xn);
+    int near_ties = 0;
+    if (got != ref) {
+        const double dr = distance(x, book + (size_t)ref * dim, dim);
+        const double dg = distance(x, book + (size_t)got * dim, dim);
+        const double scale = xn + norms[ref] + norms[got];
+        const int same_code =
+            !memcmp(book + (size_t)ref * dim, book + (size_t)got * dim, sizeof(float) * dim);
+        CHECK_MSG(got >= 0 && got < n_codes && !same_code &&
+                      fabs(dg - dr) <= 4.0 * (dim + 2) * ulp * scale,
+                  "%s vq: %d codes x %d: chose %d, scalar %d (distances %.9g, %.9g)", kern->name,
+                  n_codes, dim, got, ref, dg, dr);
+        near_ties = 1;
+    }
+    free(book), free(norms), free(x);
+    return near_ties;
+}
+
+/* Shapes the configs use: stride-1 kernels and dilations of the resblocks, conv_pre
+ * and conv_post; (kernel, stride) of the down and up sampling layers. */
+static const int rb_kernels[] = {3, 5, 7, 11};
+static const int rb_dilations[] = {1, 2, 3, 5, 6, 12};
+static const int sampling[][2] = {{4, 2}, {8, 4}, {10, 5}, {11, 5}, {16, 8}, {7, 3}};
+static const int channels[] = {1, 3, 8, 16, 17, 32, 64, 128};
+
+static void check_path(const hfc_kernels *kern, int quick)
+{
+    printf("path %s\n", kern->name);
+    const int n_ch = sizeof channels / sizeof channels[0];
+    for (size_t a = 0; a < sizeof rb_kernels / sizeof rb_kernels[0]; a++)
+        for (size_t b = 0; b < sizeof rb_dilations / sizeof rb_dilations[0]; b++) {
+            conv_shape s = {channels[rnd(0, n_ch - 1)],
+                            channels[rnd(0, n_ch - 1)],
+                            rb_kernels[a],
+                            1,
+                            rb_dilations[b],
+                            rb_kernels[a],
+                            rnd(1, 300)};
+            check_conv(kern, s);
+        }
+    for (size_t a = 0; a < sizeof sampling / sizeof sampling[0]; a++) {
+        conv_shape s = {channels[rnd(0, n_ch - 1)],
+                        channels[rnd(0, n_ch - 1)],
+                        sampling[a][0],
+                        sampling[a][1],
+                        1,
+                        sampling[a][0],
+                        rnd(1, 100)};
+        check_conv(kern, s);
+        for (int off = 0; off < sampling[a][0]; off += rnd(1, 3)) {
+            int n_in = rnd(1, 60);
+            int full = (n_in - 1) * sampling[a][1] + sampling[a][0];
+            if (full - off < 1)
+                continue;
+            convt_shape t = {channels[rnd(0, n_ch - 1)],
+                             channels[rnd(0, n_ch - 1)],
+                             sampling[a][0],
+                             sampling[a][1],
+                             n_in,
+                             off,
+                             rnd(1, full - off)};
+            check_convt(kern, t);
+        }
+    }
+    /* conv_pre / conv_post (k 7 and 3, 1 channel on one side) and cut taps (a stream
+     * with less look-ahead uses the first taps of longer weights). */
+    check_conv(kern, (conv_shape){1, 32, 7, 1, 1, 7, 333});
+    check_conv(kern, (conv_shape){16, 1, 7, 1, 1, 7, 257});
+    check_conv(kern, (conv_shape){32, 64, 3, 1, 1, 3, 45});
+    check_conv(kern, (conv_shape){24, 40, 3, 1, 5, 11, 77});
+    check_conv(kern, (conv_shape){16, 16, 4, 1, 3, 7, 1});
+    check_convt(kern, (convt_shape){17, 24, 4, 2, 90, 0, 180});
+    check_convt(kern, (convt_shape){8, 3, 8, 4, 77, 5, 300});
+    /* Large: the official model's widest layers, few and many columns. */
+    if (!quick) {
+        check_conv(kern, (conv_shape){512, 512, 11, 1, 5, 11, 21});
+        check_conv(kern, (conv_shape){256, 512, 16, 8, 1, 16, 7});
+        check_conv(kern, (conv_shape){64, 64, 7, 1, 3, 7, 1001});
+        check_convt(kern, (convt_shape){512, 256, 16, 8, 9, 4, 64});
+        /* the 2x and 4x upsamplers' all-phase tile: wide, odd offsets and lengths */
+        check_convt(kern, (convt_shape){32, 16, 4, 2, 301, 1, 599});
+        check_convt(kern, (convt_shape){64, 40, 8, 4, 157, 2, 621});
+    }
+    for (int i = 0; i < (quick ? 50 : 300); i++) { /* random shapes */
+        int k = rnd(1, 12), st = rnd(1, 6);
+        conv_shape s = {
+            rnd(1, 40), rnd(1, 40), k, st, st == 1 ? rnd(1, 7) : 1, k + rnd(0, 2) * (st == 1),
+            rnd(1, 200)};
+        check_conv(kern, s);
+        int kt = rnd(st, st * 3), n_in = rnd(1, 40), full = (n_in - 1) * st + kt;
+        int off = rnd(0, kt - 1 < full - 1 ? kt - 1 : full - 1);
+        check_convt(kern,
+                    (convt_shape){rnd(1, 40), rnd(1, 40), kt, st, n_in, off, rnd(1, full - off)});
+    }
+    int near_ties = 0, trials = 0;
+    const int dims[] = {1, 3, 7, 16, 17, 33, 64, 100, 256};
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (int i = 0; i < (quick ? 10 : 40); i++, trials++)
+            near_ties +=
+                check_vq(kern, rnd(1, 3) == 1 ? 1024 : rnd(1, 70), dims[d], i % 4 == 0 ? 3 : 0);
+    printf("  vq: %d near-ties in %d searches\n", near_ties, trials);
+    /* Random data makes near-ties rare; more than 2% would mean a systematic error. */
+    CHECK_MSG(near_ties * 50 <= trials, "%s vq: %d near-ties in %d searches", kern->name, near_ties,
+              trials);
+}
+
+int main(int argc, char **argv)
+{
+    const int quick = argc > 1 && !strcmp(argv[1], "--quick");
+    hfc_test_seed();
+    const unsigned have = hfc_cpu_features();
+    int n_paths = 0;
+    for (int i = 0; hfc_kernel_tables[i]; i++) {
+        const hfc_kernels *k = hfc_kernel_tables[i];
+        if (k == &hfc_kernels_scalar)
+            continue;
+        if ((k->needs & have) != k->needs) {
+            printf("path %s: built, but this CPU lacks it: skipped\n", k->name);
+            continue;
+        }
+        check_path(k, quick);
+        n_paths++;
+    }
+    if (n_paths == 0) {
+        printf("no SIMD path runs here: nothing to compare\n");
+        return HFC_TEST_SKIP;
+    }
+    return hfc_test_finish("test_kernels");
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+"""Ctrl-C (SIGINT) or SIGTERM ends `hificodec stream` cleanly: exit status 0, the
+last display line, and every file finished: the .hfc whole, the .npy header
+holding the real frame count, the recording's header its real length. What was
+written is the start of the offline encode of the same audio, frame for frame."""
+import os
+import signal
+import sys
+import time
+
+import numpy as np
+import soundfile
+
+from alsa_rig import AlsaRig
+from mictest import (HOP, RATE, Failures, Mic, display_lines, hfc_parse, prefix_equal, speech,
+                     wav_write)
+
+SECONDS = 6.0
+
+
+def wait_for_size(path, n_bytes, timeout_s=30):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if os.path.exists(path) and os.path.getsize(path) >= n_bytes:
+            return
+        time.sleep(0.02)
+
+
+def stop_stream(mic, rig, args, watch, watch_bytes, signal_number):
+    """Starts a stream that would run forever, signals it once `watch` has grown
+    to watch_bytes, and returns (exit status, stderr)."""
+    stream = mic.start(*args, env=rig.env(mic.env))
+    wait_for_size(watch, watch_bytes)
+    stream.send_signal(signal_number)
+    try:
+        _, err = stream.communicate(timeout=30)
+    except Exception:
+        stream.kill()
+        _, err = stream.communicate()
+    return stream.returncode, err.decode('utf-8', 'replace')
+
+
+def main():
+    mic, failures = Mic(sys.argv), Failures()
+    clip = speech(SECONDS)
+    wav = mic.path('clip.wav')
+    wav_write(wav, np.round(clip * 32768), RATE)
+    reference = mic.offline_tokens(failures, wav)
+
+    # Ctrl-C with tokens, a recording and playback.
+    hfc, wav_out = mic.path('live.hfc'), mic.path('heard.wav')
+    with AlsaRig(clip) as rig:
+        status, err = stop_stream(
+            mic, rig, ['stream', '--local', '-m', mic.model, '-i', 'hfc_capture', '-o',
+                       'hfc_playback', '-t', hfc, '-r', wav_out], hfc, 44 + 5 * 100, signal.SIGINT)
+    failures.check(status == 0, 'Ctrl-C: exit %d (%s)' % (status, err[-300:]))
+    failures.check(not [line for line in err.splitlines() if not line.startswith('hificodec: stream')],
+                   'Ctrl-C: no error lines: %r' % err[-300:])
+    failures.check(len(display_lines(err, 'end')) == 1, 'Ctrl-C: the display ends with state=end')
+    header, tokens = hfc_parse(open(hfc, 'rb').read())
+    failures.check(len(tokens) >= 100 and prefix_equal(tokens, reference[:len(tokens)]),
+                   'Ctrl-C: %d whole frames, the offline encode\'s first' % len(tokens))
+    info = soundfile.info(wav_out)
+    failures.check(info.frames == len(tokens) * HOP,
+                   'Ctrl-C: the recording is finished, %d samples for %d frames' % (
+                       info.frames, len(tokens)))
+
+    # SIGTERM with .npy tokens.
+    npy = mic.path('live.npy')
+    with AlsaRig(clip) as rig:
+        status, err = stop_stream(
+            mic, rig, ['stream', '--local', '-m', mic.model, '-q', '-i', 'hfc_capture', '-o',
+                       'none', '-t', npy], npy, 128 + 8 * 100, signal.SIGTERM)
+    failures.check(status == 0 and err == '', 'SIGTERM, -q: exit %d, stderr %r' % (status, err))
+    tokens = np.load(npy)
+    failures.check(tokens.ndim == 2 and len(tokens) >= 100 and
+                   prefix_equal(tokens, reference[:len(tokens)]),
+                   'SIGTERM: the .npy header has the real count (%s), the frames are right' % (
+                       tokens.shape,))
+    failures.finish('mic_stream_signals')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,450 @@
+/* hificodec bench: how fast the model runs here, and how close to the machine's FMA
+ * peak. It needs the library's internals (per-stage profile, kernel tables), so the
+ * CLI links libhificodec statically. */
+#include "audio_io.h"
+#include "cli_common.h"
+#include "commands.h"
+#include "file_io.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "model.h"
+
+static const char bench_help[] =
+    "Usage: hificodec bench [OPTIONS] [AUDIO]\n"
+    "\n"
+    "Measure the model on this machine, on AUDIO (any file 'encode' reads) or on\n"
+    "--seconds of a synthetic test signal (the one tools/bench_torch.py makes):\n"
+    "  - the CPU kernel path and the core's FMA peak, from a 12-chain FMA loop;\n"
+    "  - per stage of the encoder and decoder, on one thread: GFLOP, time, share of\n"
+    "    time, and the GFLOP/s and %% of peak its convolutions reach;\n"
+    "  - encode and decode real-time factors for 1 .. --threads threads;\n"
+    "  - streaming: time per hfc_encoder_push of one hop and hfc_decoder_push of one\n"
+    "    frame (mean and 99th percentile), against offline time per frame;\n"
+    "  - peak resident memory.\n"
+    "Each timing is the best of --repeat runs. The last lines, \"result KEY VALUE\",\n"
+    "are for scripts (tools/bench-compare).\n"
+    "\n"
+    "Options:\n"
+    "      --seconds S    length of the synthetic signal (default 10)\n"
+    "      --repeat R     runs per timing, best kept (default 3)\n" HFC_CLI_COMMON_OPTIONS_HELP "\n"
+    "Examples:\n"
+    "  hificodec bench -m model.safetensors\n"
+    "  HFC_CPU=avx2 hificodec bench --threads 1 speech.wav\n"
+    "\n" HFC_CLI_EXIT_STATUS_HELP;
+
+enum { OPT_SECONDS = HFC_CLI_OPT_FIRST_OWN, OPT_REPEAT };
+
+typedef struct bench_options {
+    int seconds;
+    int repeat;
+} bench_options;
+
+static int apply_bench_option(void *user, int id, const char *value)
+{
+    bench_options *o = user;
+    if (id == OPT_SECONDS)
+        return hfc_cli_parse_int("bench", "--seconds", value, 1, 3600, &o->seconds);
+    return hfc_cli_parse_int("bench", "--repeat", value, 1, 100, &o->repeat);
+}
+
+/* The synthetic signal: three harmonics with a 3 Hz envelope and a little noise
+ * from a 31-bit LCG. tools/bench_torch.py computes the same samples. */
+static float *synthetic_signal(int64_t n, int rate_hz)
+{
+    float *x = malloc((size_t)n * sizeof *x);
+    uint32_t lcg = 1;
+    for (int64_t i = 0; x && i < n; i++) {
+        const double t = (double)i / rate_hz, two_pi = 6.283185307179586;
+        lcg = (lcg * 1103515245u + 12345u) & 0x7fffffffu;
+        const double noise = lcg / 1073741824.0 - 1.0;
+        const double tone = 0.3 * sin(two_pi * 150.0 * t) + 0.15 * sin(two_pi * 450.0 * t) +
+                            0.05 * sin(two_pi * 1250.0 * t);
+        x[i] = (float)(tone * (0.5 + 0.5 * sin(two_pi * 3.0 * t)) + 0.01 * noise);
+    }
+    return x;
+}
+
+/* ---- timing -------------------------------------------------------------- */
+
+static double fma_peak_gflops(const hfc_kernels *kern)
+{
+    const hfc_kernels *k = kern->fma_peak ? kern : NULL;
+    for (int i = 0; !k && hfc_kernel_tables[i]; i++) {
+        const hfc_kernels *t = hfc_kernel_tables[i];
+        if (t->fma_peak && (t->needs & hfc_cpu_features()) == t->needs)
+            k = t;
+    }
+    if (!k)
+        return 0.0;
+    double best = 0.0;
+    for (int r = 0; r < 5; r++) {
+        const double t0 = hfc_cli_seconds_now();
+        const double flop = k->fma_peak(20 * 1000 * 1000);
+        const double rate = flop / (hfc_cli_seconds_now() - t0);
+        best = rate > best ? rate : best;
+    }
+    return best * 1e-9;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct latency {
+    double mean_s, p99_s;
+} latency;
+
+static latency summarise(double *t, int64_t n)
+{
+    latency l = {0.0, 0.0};
+    for (int64_t i = 0; i < n; i++)
+        l.mean_s += t[i] / (double)n;
+    qsort(t, (size_t)n, sizeof *t, compare_doubles);
+    l.p99_s = n ? t[(int64_t)floor(0.99 * (double)(n - 1))] : 0.0;
+    return l;
+}
+
+/* ---- per-stage profile (one thread) -------------------------------------- */
+
+typedef struct stage_row {
+    char name[64];
+    double flop, conv_s, other_s;
+} stage_row;
+
+static int encoder_stage_rows(const hfc_model *m, const hfc_profile *p, stage_row *rows)
+{
+    const hfc_encoder_net *net = &m->enc;
+    double rate = m->cfg.sample_rate;
+    int n = 0;
+    for (int s = 0; s <= net->n_stages + 1; s++) {
+        stage_row *r = &rows[n++];
+        if (s == 0)
+            snprintf(r->name, sizeof r->name, "conv_pre %d->%d k%d", net->pre.c_in, net->pre.c_out,
+                     net->pre.kernel);
+        else if (s <= net->n_stages) {
+            const hfc_conv *d = &net->down[s - 1];
+            rate /= d->stride;
+            snprintf(r->name, sizeof r->name, "stage %d: %d->%d /%d, %.0f Hz", s, d->c_in, d->c_out,
+                     d->stride, rate);
+        } else
+            snprintf(r->name, sizeof r->name, "conv_post %d->%d k%d", net->post.c_in,
+                     net->post.c_out, net->post.kernel);
+        r->flop = p->stage[s].conv_flop;
+        r->conv_s = p->stage[s].conv_s;
+        r->other_s = p->stage[s].other_s;
+    }
+    return n;
+}
+
+static int decoder_stage_rows(const hfc_model *m, const hfc_profile *p, stage_row *rows)
+{
+    const hfc_generator_net *net = &m->gen;
+    double rate = (double)m->cfg.sample_rate / m->cfg.hop;
+    int n = 0;
+    for (int s = 0; s <= net->n_stages + 1; s++) {
+        stage_row *r = &rows[n++];
+        if (s == 0)
+            snprintf(r->name, sizeof r->name, "conv_pre %d->%d k%d", net->pre.c_in, net->pre.c_out,
+                     net->pre.kernel);
+        else if (s <= net->n_stages) {
+            const hfc_convt *u = &net->up[s - 1];
+            rate *= u->stride;
+            snprintf(r->name, sizeof r->name, "stage %d: %d->%d x%d, %.0f Hz", s, u->c_in, u->c_out,
+                     u->stride, rate);
+        } else
+            snprintf(r->name, sizeof r->name, "conv_post %d->%d k%d", net->post.c_in,
+                     net->post.c_out, net->post.kernel);
+        r->flop = p->stage[s].conv_flop;
+        r->conv_s = p->stage[s].conv_s;
+        r->other_s = p->stage[s].other_s;
+    }
+    return n;
+}
+
+static void print_stages(const char *what, const stage_row *rows, int n, double peak)
+{
+    double total = 0.0;
+    for (int i = 0; i < n; i++)
+        total += rows[i].conv_s + rows[i].other_s;
+    printf("\n%s, one thread, per stage (GFLOP/s and %% of peak: its convolutions; other:\n"
+           "activations, sums and norms):\n",
+           what);
+    printf("  %-34s %8s %9s %7s %9s %7s %9s\n", "stage", "GFLOP", "ms", "share", "GFLOP/s", "peak",
+           "other ms");
+    for (int i = 0; i < n; i++) {
+        const stage_row *r = &rows[i];
+        const double gflops = r->conv_s > 0.0 ? r->flop / r->conv_s * 1e-9 : 0.0;
+        printf("  %-34s %8.3f %9.2f %6.1f%% %9.1f %6.1f%% %9.2f\n", r->name, r->flop * 1e-9,
+               (r->conv_s + r->other_s) * 1e3, 100.0 * (r->conv_s + r->other_s) / total, gflops,
+               peak > 0.0 ? 100.0 * gflops / peak : 0.0, r->other_s * 1e3);
+    }
+}
+
+/* Encoder stages, then the quantizer on their latent, best of repeat. */
+static void profile_encode(const hfc_model *m, const float *pcm, int64_t n, int repeat, double peak)
+{
+    stage_row best[HFC_MAX_STAGES + 3];
+    double best_total = INFINITY;
+    int n_rows = 0;
+    hfc_token *tokens = malloc((size_t)hfc_model_frames_for_samples(m, n) *
+                               (size_t)(m->cfg.groups * m->cfg.layers) * sizeof *tokens);
+    for (int r = 0; r < repeat && tokens; r++) {
+        hfc_profile prof;
+        memset(&prof, 0, sizeof prof);
+        const hfc_exec ex = {.kern = m->kern, .profile = &prof};
+        hfc_act latent = {0};
+        if (hfc_encoder_net_run(&m->enc, &ex, pcm, n, &latent) != HFC_OK)
+            break;
+        const double t0 = hfc_cli_seconds_now();
+        hfc_quantizer_encode(&m->vq, m->kern, &latent, tokens);
+        const double vq_s = hfc_cli_seconds_now() - t0;
+        stage_row rows[HFC_MAX_STAGES + 3];
+        int k = encoder_stage_rows(m, &prof, rows);
+        snprintf(rows[k].name, sizeof rows[k].name, "vq %d x %d codes of %d",
+                 m->cfg.layers * m->cfg.groups, m->cfg.codebook_size, m->vq.dim);
+        rows[k].flop = 2.0 * m->cfg.layers * m->cfg.groups * (double)m->cfg.codebook_size *
+                       m->vq.dim * (double)latent.n;
+        rows[k].conv_s = vq_s;
+        rows[k].other_s = 0.0;
+        double total = 0.0;
+        for (int i = 0; i <= k; i++)
+            total += rows[i].conv_s + rows[i].other_s;
+        if (total < best_total) {
+            best_total = total;
+            n_rows = k + 1;
+            memcpy(best, rows, sizeof rows);
+        }
+        hfc_act_free(&latent);
+    }
+    free(tokens);
+    print_stages("Encode", best, n_rows, peak);
+}
+
+static void profile_decode(const hfc_model *m, const hfc_token *tokens, int64_t n_frames,
+                           int repeat, double peak)
+{
+    stage_row best[HFC_MAX_STAGES + 3];
+    double best_total = INFINITY;
+    int n_rows = 0;
+    float *pcm = malloc((size_t)hfc_model_samples_for_frames(m, n_frames) * sizeof *pcm);
+    for (int r = 0; r < repeat && pcm; r++) {
+        hfc_profile prof;
+        memset(&prof, 0, sizeof prof);
+        const hfc_exec ex = {.kern = m->kern, .profile = &prof};
+        hfc_act latent = {0};
+        if (hfc_act_alloc(&latent, m->cfg.latent_dim, n_frames, 0) != HFC_OK)
+            break;
+        const double t0 = hfc_cli_seconds_now();
+        hfc_quantizer_decode(&m->vq, tokens, n_frames, &latent);
+        const double vq_s = hfc_cli_seconds_now() - t0;
+        const int ok = hfc_generator_net_run(&m->gen, &ex, &latent, pcm) == HFC_OK;
+        hfc_act_free(&latent);
+        if (!ok)
+            break;
+        stage_row rows[HFC_MAX_STAGES + 3];
+        snprintf(rows[0].name, sizeof rows[0].name, "codebook lookup");
+        rows[0].flop = 0.0;
+        rows[0].conv_s = 0.0;
+        rows[0].other_s = vq_s;
+        int k = 1 + decoder_stage_rows(m, &prof, rows + 1);
+        double total = 0.0;
+        for (int i = 0; i < k; i++)
+            total += rows[i].conv_s + rows[i].other_s;
+        if (total < best_total) {
+            best_total = total;
+            n_rows = k;
+            memcpy(best, rows, sizeof rows);
+        }
+    }
+    free(pcm);
+    print_stages("Decode", best, n_rows, peak);
+}
+
+/* ---- whole codec through the public API ----------------------------------- */
+
+/* Best-of-repeat seconds for an offline encode and decode with n_threads. */
+static int time_offline(const hfc_model *m, int n_threads, int repeat, const float *pcm, int64_t n,
+                        hfc_token *tokens, int64_t n_frames, float *out, double *enc_s,
+                        double *dec_s)
+{
+    hfc_encoder_options eo;
+    hfc_decoder_options dopt;
+    hfc_encoder_options_init(&eo);
+    hfc_decoder_options_init(&dopt);
+    eo.n_threads = dopt.n_threads = n_threads;
+    hfc_encoder *enc = hfc_encoder_create(m, &eo, NULL);
+    hfc_decoder *dec = hfc_decoder_create(m, &dopt, NULL);
+    int ok = enc && dec;
+    *enc_s = *dec_s = INFINITY;
+    for (int r = 0; r < repeat && ok; r++) {
+        double t0 = hfc_cli_seconds_now();
+        ok = hfc_encoder_encode(enc, pcm, n, tokens, n_frames) == n_frames;
+        double t1 = hfc_cli_seconds_now();
+        ok = ok && hfc_decoder_decode(dec, tokens, n_frames, out, n_frames * m->cfg.hop) > 0;
+        double t2 = hfc_cli_seconds_now();
+        *enc_s = t1 - t0 < *enc_s ? t1 - t0 : *enc_s;
+        *dec_s = t2 - t1 < *dec_s ? t2 - t1 : *dec_s;
+    }
+    hfc_encoder_destroy(enc);
+    hfc_decoder_destroy(dec);
+    return ok ? 0 : -1;
+}
+
+/* One hfc_encoder_push per hop and one hfc_decoder_push per frame, each timed. */
+static int time_streaming(const hfc_model *m, const float *pcm, int64_t n_frames,
+                          const hfc_token *tokens, latency *enc_l, latency *dec_l)
+{
+    const int hop = m->cfg.hop, n_codebooks = m->cfg.groups * m->cfg.layers;
+    hfc_encoder *enc = hfc_encoder_create(m, NULL, NULL);
+    hfc_decoder *dec = hfc_decoder_create(m, NULL, NULL);
+    double *t = malloc((size_t)n_frames * sizeof *t);
+    hfc_token frame_tokens[2 * HFC_MAX_GROUPS * HFC_MAX_LAYERS];
+    float *frame_pcm = malloc((size_t)hop * sizeof *frame_pcm);
+    int ok = enc && dec && t && frame_pcm;
+    for (int64_t f = 0; f < n_frames && ok; f++) {
+        const double t0 = hfc_cli_seconds_now();
+        ok = hfc_encoder_push(enc, pcm + f * hop, hop, frame_tokens, 2) >= 0;
+        t[f] = hfc_cli_seconds_now() - t0;
+    }
+    if (ok)
+        *enc_l = summarise(t, n_frames);
+    for (int64_t f = 0; f < n_frames && ok; f++) {
+        const double t0 = hfc_cli_seconds_now();
+        ok = hfc_decoder_push(dec, tokens + f * n_codebooks, 1, frame_pcm, hop) >= 0;
+        t[f] = hfc_cli_seconds_now() - t0;
+    }
+    if (ok)
+        *dec_l = summarise(t, n_frames);
+    free(t);
+    free(frame_pcm);
+    hfc_encoder_destroy(enc);
+    hfc_decoder_destroy(dec);
+    return ok ? 0 : -1;
+}
+
+static int run_bench(const hfc_model *m, const float *pcm, int64_t n, int max_threads, int repeat)
+{
+    hfc_model_info info;
+    hfc_model_get_info(m, &info);
+    const double audio_s = (double)n / info.sample_rate_hz;
+    const int64_t n_frames = hfc_model_frames_for_samples(m, n);
+    if (n_frames < 1) {
+        hfc_cli_print_error("bench", "the audio is shorter than one frame");
+        return -1;
+    }
+    const double peak = fma_peak_gflops(m->kern);
+    printf("model: %s (%.3f GFLOP to encode, %.3f to decode a second of audio)\n", info.name,
+           info.encode_gflop_per_s, info.decode_gflop_per_s);
+    printf("cpu path: %s; %d cores; FMA peak %.1f GFLOP/s per core (12-chain FMA loop)\n",
+           info.cpu_path, hfc_pool_cores(), peak);
+    printf("audio: %.2f s, %lld frames\n", audio_s, (long long)n_frames);
+
+    hfc_token *tokens = malloc((size_t)(n_frames * info.n_codebooks) * sizeof *tokens);
+    float *out = malloc((size_t)(n_frames * info.hop_samples) * sizeof *out);
+    if (!tokens || !out) {
+        free(tokens);
+        free(out);
+        hfc_cli_print_error("bench", "out of memory");
+        return -1;
+    }
+    int status = 0;
+    printf("\nOffline, whole file (RTF: seconds of audio per second of compute):\n");
+    printf("  %7s %10s %9s %9s %10s %9s %9s\n", "threads", "encode s", "RTF", "GFLOP/s", "decode s",
+           "RTF", "GFLOP/s");
+    double enc1 = 0.0, dec1 = 0.0;
+    for (int t = 1; t <= max_threads && status == 0; t++) {
+        double es, ds;
+        status = time_offline(m, t, repeat, pcm, n, tokens, n_frames, out, &es, &ds);
+        if (status != 0)
+            break;
+        printf("  %7d %10.3f %8.1fx %9.1f %10.3f %8.1fx %9.1f\n", t, es, audio_s / es,
+               info.encode_gflop_per_s * audio_s / es, ds, audio_s / ds,
+               info.decode_gflop_per_s * audio_s / ds);
+        printf("result encode_s_%dt %.6f\nresult decode_s_%dt %.6f\n", t, es, t, ds);
+        if (t == 1) {
+            enc1 = es;
+            dec1 = ds;
+        }
+    }
+    if (status == 0) {
+        profile_encode(m, pcm, n, repeat, peak);
+        profile_decode(m, tokens, n_frames, repeat, peak);
+        latency el, dl;
+        status = time_streaming(m, pcm, n_frames, tokens, &el, &dl);
+        if (status == 0) {
+            const double enc_frame = enc1 / (double)n_frames, dec_frame = dec1 / (double)n_frames;
+            printf(
+                "\nStreaming, one thread, per %.0f ms frame (offline: one-thread time / frames):\n",
+                1e3 * info.hop_samples / info.sample_rate_hz);
+            printf("  %-8s %10s %10s %12s %8s\n", "", "mean us", "p99 us", "offline us",
+                   "stream/offline");
+            printf("  %-8s %10.1f %10.1f %12.1f %7.2fx\n", "encode", el.mean_s * 1e6,
+                   el.p99_s * 1e6, enc_frame * 1e6, el.mean_s / enc_frame);
+            printf("  %-8s %10.1f %10.1f %12.1f %7.2fx\n", "decode", dl.mean_s * 1e6,
+                   dl.p99_s * 1e6, dec_frame * 1e6, dl.mean_s / dec_frame);
+            printf("result stream_encode_mean_s %.9f\nresult stream_encode_p99_s %.9f\n", el.mean_s,
+                   el.p99_s);
+            printf("result stream_decode_mean_s %.9f\nresult stream_decode_p99_s %.9f\n", dl.mean_s,
+                   dl.p99_s);
+        }
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("\npeak RSS: %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
+    printf("result fma_peak_gflops %.3f\nresult peak_rss_mb %.1f\nresult audio_s %.3f\n", peak,
+           (double)ru.ru_maxrss / 1024.0, audio_s);
+    free(tokens);
+    free(out);
+    if (status != 0)
+        hfc_cli_print_error("bench", "a codec call failed");
+    return status;
+}
+
+int hfc_cmd_bench(int argc, char **argv)
+{
+    static const hfc_cli_option options[] = {HFC_CLI_COMMON_OPTIONS,
+                                             {"seconds", 0, 1, OPT_SECONDS},
+                                             {"repeat", 0, 1, OPT_REPEAT},
+                                             {NULL, 0, 0, 0}};
+    hfc_cli_common common;
+    bench_options bo = {10, 3};
+    const char *audio_path[1];
+    int n_args = hfc_cli_parse_command("bench", argc, argv, options, &common, apply_bench_option,
+                                       &bo, audio_path, 1);
+    if (n_args < 0)
+        return HFC_CLI_EXIT_USAGE;
+    if (common.help) {
+        fputs(bench_help, stdout);
+        return HFC_CLI_EXIT_OK;
+    }
+    hfc_model *model = hfc_cli_model_load(&common, NULL, 0);
+    if (model == NULL)
+        return HFC_CLI_EXIT_FAILURE;
+    const int rate = model->cfg.sample_rate;
+    hfc_cli_audio audio = {0};
+    char err[HFC_CLI_ERROR_BYTES];
+    int status = HFC_CLI_EXIT_FAILURE;
+    if (n_args == 1) {
+        if (hfc_cli_audio_read(audio_path[0], rate, &audio, err, sizeof err) != 0)
+            hfc_cli_print_error(hfc_cli_input_name(audio_path[0]), "%s", err);
+    } else {
+        audio.n_samples = (int64_t)bo.seconds * rate;
+        audio.samples = synthetic_signal(audio.n_samples, rate);
+        audio.rate_hz = rate;
+    }
+    if (audio.samples) {
+        const int max_threads = common.n_threads > 0 ? common.n_threads : hfc_pool_cores();
+        if (run_bench(model, audio.samples, audio.n_samples, max_threads, bo.repeat) == 0)
+            status = HFC_CLI_EXIT_OK;
+    }
+    hfc_cli_audio_free(&audio);
+    hfc_model_free(model);
+    return status;
+}

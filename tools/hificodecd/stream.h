@@ -1,0 +1,119 @@
+/* A stream: one client's encoder and/or decoder with everything it needs, sized at
+ * open so that handling a request allocates nothing (utterance mode aside).
+ *
+ * Ownership and threads. The event loop creates a stream, fills its input ring and
+ * schedules it; one worker at a time runs it (the `scheduled` flag makes sure), and
+ * only that worker touches the codec, the buffers and the output queue. The stream
+ * is reference-counted: the loop holds one while the stream is in its
+ * connection's table, a run queue entry or running worker holds another. The last
+ * reference frees it, on whichever thread drops it. */
+#ifndef HFCD_STREAM_H
+#define HFCD_STREAM_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "client/protocol.h"
+#include "daemon.h"
+#include "hificodec.h"
+#include "outq.h"
+#include "resampler.h"
+#include "ring.h"
+
+typedef struct hfcd_utterance hfcd_utterance;
+
+struct hfcd_stream {
+    _Atomic int refs;
+    _Atomic int scheduled;   /* queued or running; whoever sets it queues the stream */
+    _Atomic int killed;      /* discard everything: the connection or stream is gone */
+    _Atomic int blocked;     /* replies wait for the socket; the loop watches EPOLLOUT */
+    _Atomic int ending;      /* CLOSED or ERROR is queued: the stream is gone for new
+                                requests (its id may be opened again) */
+    _Atomic int finished;    /* and sent: the loop removes the stream */
+    _Atomic int wake_loop;   /* the loop holds a request for the full ring: notice on pop */
+
+    hfcd_daemon *daemon;
+    hfcd_conn *conn;         /* referenced */
+    hfcd_model *model;       /* referenced */
+    hfcd_jobq *queue;        /* rt_queue or utt_queue */
+    uint32_t id;
+    int direction;           /* HFC_PROTO_DIR_* */
+    int sample_format;
+    int bytes_per_sample;
+    int mode;
+    int drop_when_full;
+    uint32_t rate_hz;        /* the client's PCM rate */
+    uint32_t max_samples;    /* per PCM_IN */
+    uint32_t max_frames;     /* per TOKENS_IN */
+    uint32_t max_payload;    /* body bytes of one message */
+    hfcd_ring ring;
+
+    /* The event loop's. */
+    double cost;             /* its part of daemon->cpu_committed */
+    int closing;             /* CLOSE or a failure is queued: ignore later requests */
+
+    /* The running worker's. */
+    hfc_encoder *encoder;
+    hfc_decoder *decoder;
+    hfcd_resampler *to_model;   /* client rate -> model rate; NULL when equal */
+    hfcd_resampler *to_client;  /* model rate -> client rate */
+    float *client_pcm;          /* PCM at the client's rate */
+    size_t client_pcm_cap;
+    float *model_pcm;           /* PCM at the model's rate */
+    size_t model_pcm_cap;
+    hfc_token *tokens;
+    size_t tokens_cap;          /* frames */
+    hfcd_outq out;
+    uint64_t frames_out, samples_out; /* positions of the next output */
+    int64_t reply_received_ns;  /* the request whose reply is in `out`, for latency */
+    hfcd_utterance *utterance;  /* utterance mode only */
+
+    /* Counters for STATS, written by the worker, read by the loop. */
+    _Atomic uint64_t n_inputs, n_dropped, n_frames_out, n_samples_out;
+};
+
+/* Creates a stream as OPEN asks, with the model (referenced). On failure returns
+ * NULL, *status and a reason in err. Event loop only. */
+hfcd_stream *hfcd_stream_create(hfcd_daemon *d, hfcd_conn *conn, uint32_t id,
+                                const hfc_proto_open *open, hfcd_model *model, int *status,
+                                char *err, size_t n_err);
+
+void hfcd_stream_ref(hfcd_stream *s);
+void hfcd_stream_unref(hfcd_stream *s);
+
+/* Makes sure a worker will run the stream (no-op if it is queued or running). */
+void hfcd_stream_schedule(hfcd_stream *s);
+
+/* Event loop: queues the daemon's own FAIL record, so the stream's ERROR goes out
+ * after the replies before it; the stream then ends. 0, or -1 when its ring is
+ * full (the caller holds the request that failed and tries again). */
+int hfcd_stream_queue_failure(hfcd_stream *s, uint32_t seq, int status, const char *text);
+
+/* The OPEN_OK the stream answers with. */
+void hfcd_stream_open_ok(const hfcd_stream *s, hfc_proto_open_ok *ok);
+
+/* Worker side (stream_run.c): one turn of the stream, then the decision whether it
+ * runs again. Takes over the queue's reference. */
+void hfcd_stream_run_turn(hfcd_stream *s);
+
+/* A PCM_IN record's samples as float at the model's rate (resampled into
+ * model_pcm, or converted into client_pcm); *n_samples their count. Worker only. */
+const float *hfcd_stream_input_pcm(hfcd_stream *s, const hfcd_record *rec, size_t *n_samples);
+
+/* Writing replies into the stream's output queue (stream_emit.c). Each returns 0,
+ * or -1 when the queue is too small, a sizing bug (the stream then fails). flags:
+ * HFC_PROTO_FLAG_MORE on every message of a reply but the last. */
+int hfcd_emit_tokens(hfcd_stream *s, uint32_t seq, uint16_t flags, const hfc_token *tokens,
+                     size_t n_frames);
+/* PCM at the client's rate, converted to its format; split into as many messages
+ * as needed, all but the last with MORE, the last with flags. */
+int hfcd_emit_pcm(hfcd_stream *s, uint32_t seq, uint16_t flags, const float *pcm,
+                  size_t n_samples);
+int hfcd_emit(hfcd_stream *s, uint16_t type, uint32_t seq, const void *body, size_t n_body);
+/* Queues ERROR and ends the stream (it is finished once the error is sent). */
+void hfcd_emit_error(hfcd_stream *s, uint32_t seq, int status, const char *text);
+
+/* The bytes of output queue one reply of n_samples PCM needs. */
+size_t hfcd_pcm_reply_bytes(const hfcd_stream *s, size_t n_samples);
+
+#endif

@@ -1,0 +1,240 @@
+#include "utterance.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct hfcd_utterance {
+    float *pcm;             /* gathered input, model rate */
+    size_t n_pcm, cap_pcm, max_pcm;
+    hfc_token *tokens;      /* gathered input, frames x n_codebooks */
+    size_t n_frames, cap_frames, max_frames;
+
+    int sending;            /* a flush's result is going out */
+    uint32_t seq, directions;
+    hfc_token *out_tokens;
+    size_t out_frames, sent_frames;
+    float *out_pcm;         /* client rate */
+    size_t out_samples, sent_samples;
+};
+
+hfcd_utterance *hfcd_utterance_create(hfcd_stream *s)
+{
+    hfcd_utterance *u = calloc(1, sizeof *u);
+    if (!u)
+        return NULL;
+    const hfc_model_info *info = &s->model->info;
+    double seconds = s->daemon->config->max_utterance_seconds;
+    u->max_pcm = (size_t)(seconds * info->sample_rate_hz);
+    u->max_frames = (size_t)(seconds * info->frame_rate_hz) + 1;
+    return u;
+}
+
+static void free_result(hfcd_utterance *u)
+{
+    free(u->out_tokens);
+    free(u->out_pcm);
+    u->out_tokens = NULL;
+    u->out_pcm = NULL;
+    u->out_frames = u->sent_frames = u->out_samples = u->sent_samples = 0;
+    u->sending = 0;
+}
+
+void hfcd_utterance_destroy(hfcd_utterance *u)
+{
+    if (!u)
+        return;
+    free_result(u);
+    free(u->pcm);
+    free(u->tokens);
+    free(u);
+}
+
+/* Makes room for n more items of item_bytes in *buf (doubling); 0 or -1. */
+static int reserve(void **buf, size_t *cap, size_t used, size_t n, size_t item_bytes)
+{
+    if (used + n <= *cap)
+        return 0;
+    size_t want = *cap ? *cap : 16384;
+    while (want < used + n)
+        want *= 2;
+    void *p = realloc(*buf, want * item_bytes);
+    if (!p)
+        return -1;
+    *buf = p;
+    *cap = want;
+    return 0;
+}
+
+static int add_pcm(hfcd_stream *s, uint32_t seq, const float *pcm, size_t n)
+{
+    hfcd_utterance *u = s->utterance;
+    char text[128];
+    if (u->n_pcm + n > u->max_pcm) {
+        snprintf(text, sizeof text, "utterance longer than max-utterance-seconds (%d s)",
+                 s->daemon->config->max_utterance_seconds);
+        hfcd_emit_error(s, seq, HFC_ERR_REFUSED, text);
+        return -1;
+    }
+    if (reserve((void **)&u->pcm, &u->cap_pcm, u->n_pcm, n, sizeof *u->pcm) != 0) {
+        hfcd_emit_error(s, seq, HFC_ERR_NO_MEMORY, "out of memory for the utterance");
+        return -1;
+    }
+    memcpy(u->pcm + u->n_pcm, pcm, n * sizeof *pcm);
+    u->n_pcm += n;
+    return 0;
+}
+
+static void add_tokens(hfcd_stream *s, const hfcd_record *rec)
+{
+    hfcd_utterance *u = s->utterance;
+    size_t nc = (size_t)s->model->info.n_codebooks;
+    if (u->n_frames + rec->count > u->max_frames) {
+        hfcd_emit_error(s, rec->seq, HFC_ERR_REFUSED,
+                        "utterance longer than max-utterance-seconds");
+        return;
+    }
+    if (reserve((void **)&u->tokens, &u->cap_frames, u->n_frames, rec->count,
+                nc * sizeof *u->tokens) != 0) {
+        hfcd_emit_error(s, rec->seq, HFC_ERR_NO_MEMORY, "out of memory for the utterance");
+        return;
+    }
+    hfc_proto_read_tokens(rec->payload, rec->count * nc, u->tokens + u->n_frames * nc);
+    u->n_frames += rec->count;
+}
+
+static void fail(hfcd_stream *s, uint32_t seq, const char *what, int64_t status)
+{
+    char text[128];
+    snprintf(text, sizeof text, "%s: %s", what, hfc_strerror((int)status));
+    hfcd_emit_error(s, seq, (int)status, text);
+}
+
+static int encode(hfcd_stream *s, uint32_t seq)
+{
+    hfcd_utterance *u = s->utterance;
+    if (s->to_model) {
+        size_t n = hfcd_resampler_drain(s->to_model, s->model_pcm, s->model_pcm_cap);
+        if (add_pcm(s, seq, s->model_pcm, n) != 0)
+            return -1;
+    }
+    int64_t frames = hfc_model_frames_for_samples(s->model->model, (int64_t)u->n_pcm);
+    size_t nc = (size_t)s->model->info.n_codebooks;
+    u->out_tokens = malloc((frames > 0 ? (size_t)frames : 1) * nc * sizeof *u->out_tokens);
+    if (!u->out_tokens) {
+        fail(s, seq, "encode", HFC_ERR_NO_MEMORY);
+        return -1;
+    }
+    static const float no_samples[1];
+    int64_t got = hfc_encoder_encode(s->encoder, u->pcm ? u->pcm : no_samples, (int64_t)u->n_pcm,
+                                     u->out_tokens, frames);
+    u->n_pcm = 0;
+    if (got < 0) {
+        fail(s, seq, "encode", got);
+        return -1;
+    }
+    u->out_frames = (size_t)got;
+    return 0;
+}
+
+static int decode(hfcd_stream *s, uint32_t seq)
+{
+    hfcd_utterance *u = s->utterance;
+    int64_t n = hfc_model_samples_for_frames(s->model->model, (int64_t)u->n_frames);
+    float *pcm = malloc((n > 0 ? (size_t)n : 1) * sizeof *pcm);
+    static const hfc_token no_tokens[1];
+    int64_t got = pcm ? hfc_decoder_decode(s->decoder, u->tokens ? u->tokens : no_tokens,
+                                           (int64_t)u->n_frames, pcm, n)
+                      : HFC_ERR_NO_MEMORY;
+    u->n_frames = 0;
+    if (got < 0) {
+        free(pcm);
+        fail(s, seq, "decode", got);
+        return -1;
+    }
+    u->out_pcm = pcm;
+    u->out_samples = (size_t)got;
+    if (!s->to_client)
+        return 0;
+    size_t cap = hfcd_resampler_max_out(s->to_client, (size_t)got) +
+                 hfcd_resampler_max_out(s->to_client, 0);
+    u->out_pcm = malloc(cap * sizeof *u->out_pcm);
+    if (!u->out_pcm) {
+        free(pcm);
+        fail(s, seq, "decode", HFC_ERR_NO_MEMORY);
+        return -1;
+    }
+    size_t m = hfcd_resampler_process(s->to_client, pcm, (size_t)got, u->out_pcm, cap);
+    m += hfcd_resampler_drain(s->to_client, u->out_pcm + m, cap - m);
+    free(pcm);
+    u->out_samples = m;
+    return 0;
+}
+
+void hfcd_utterance_handle(hfcd_stream *s, const hfcd_record *rec)
+{
+    hfcd_utterance *u = s->utterance;
+    size_t n;
+    switch (rec->type) {
+    case HFC_MSG_PCM_IN: {
+        const float *pcm = hfcd_stream_input_pcm(s, rec, &n);
+        add_pcm(s, rec->seq, pcm, n);
+        break;
+    }
+    case HFC_MSG_TOKENS_IN:
+        add_tokens(s, rec);
+        break;
+    case HFC_MSG_FLUSH:
+        if ((rec->count & HFC_PROTO_DIR_ENCODE) && encode(s, rec->seq) != 0)
+            break;
+        if ((rec->count & HFC_PROTO_DIR_DECODE) && decode(s, rec->seq) != 0)
+            break;
+        u->sending = 1;
+        u->seq = rec->seq;
+        u->directions = rec->count;
+        break;
+    default:
+        break;
+    }
+    if (atomic_load(&s->ending))
+        free_result(u);
+}
+
+int hfcd_utterance_next_piece(hfcd_stream *s)
+{
+    hfcd_utterance *u = s->utterance;
+    if (!u->sending)
+        return 0;
+    size_t per_message = s->max_payload - HFC_PROTO_POSITION_BYTES;
+    size_t nc = (size_t)s->model->info.n_codebooks;
+    int st;
+    if (u->sent_frames < u->out_frames) {
+        size_t n = u->out_frames - u->sent_frames;
+        if (n > per_message / (2 * nc))
+            n = per_message / (2 * nc);
+        st = hfcd_emit_tokens(s, u->seq, HFC_PROTO_FLAG_MORE, u->out_tokens + u->sent_frames * nc,
+                              n);
+        u->sent_frames += n;
+    } else if (u->sent_samples < u->out_samples) {
+        size_t n = u->out_samples - u->sent_samples;
+        if (n > per_message / (size_t)s->bytes_per_sample)
+            n = per_message / (size_t)s->bytes_per_sample;
+        st = hfcd_emit_pcm(s, u->seq, HFC_PROTO_FLAG_MORE, u->out_pcm + u->sent_samples, n);
+        u->sent_samples += n;
+    } else {
+        uint8_t body[HFC_PROTO_FLUSH_BYTES];
+        st =
+            hfcd_emit(s, HFC_MSG_FLUSHED, u->seq, body, hfc_proto_write_flush(body, u->directions));
+        free_result(u);
+    }
+    if (st != 0) {
+        free_result(u);
+        hfcd_emit_error(s, u->seq, HFC_ERR_INTERNAL, "reply larger than the stream's output queue");
+    }
+    return 1;
+}
+
+int hfcd_utterance_pending(const hfcd_stream *s)
+{
+    return s->utterance->sending;
+}
