@@ -11,22 +11,6 @@
 #include "hificodec.h"
 #include "stream_net.h"
 
-/* Upper bound on the outputs one run of a conv can emit when at most in_burst new
- * input columns arrived: its kept history plus the burst plus flush padding. */
-static int conv_burst(const hfc_conv *cv, int in_burst)
-{
-    int buffered = hfc_sconv_history(cv, cv->kernel) + cv->pad_left + in_burst + cv->pad_right;
-    return buffered / cv->stride + 1;
-}
-
-static int stage_span(const hfc_resblock *rbs, int n, int type)
-{
-    int span = 0;
-    for (int j = 0; j < n; j++)
-        span += hfc_resblock_span(&rbs[j], type);
-    return span;
-}
-
 static int init_norms(hfc_sstage *st, const hfc_group_norm *norms, int n)
 {
     st->norm = calloc((size_t)n, sizeof *st->norm);
@@ -42,10 +26,13 @@ static int init_norms(hfc_sstage *st, const hfc_group_norm *norms, int n)
     return HFC_OK;
 }
 
-int hfc_encoder_stream_lookahead(const hfc_encoder_net *net, const hfc_stream_plan *plan)
+/* Look-ahead in input samples through each stage (cumulative, into
+ * stage_lookahead[i] when not NULL) and of the whole network (returned). Each
+ * layer's look-ahead in its input columns counts times the samples a column spans;
+ * a stage's parallel resblocks wait for the slowest. */
+static int encoder_lookahead(const hfc_encoder_net *net, const hfc_stream_plan *plan,
+                             int *stage_lookahead)
 {
-    /* Each layer's look-ahead in its input columns, times the samples a column spans;
-     * a stage's parallel resblocks wait for the slowest. */
     int samples_per_column = 1;
     int lookahead = hfc_sconv_lookahead(&net->pre, hfc_stream_taps(&net->pre, plan));
     for (int i = 0; i < net->n_stages; i++) {
@@ -58,9 +45,16 @@ int hfc_encoder_stream_lookahead(const hfc_encoder_net *net, const hfc_stream_pl
             rb_lookahead = r > rb_lookahead ? r : rb_lookahead;
         }
         lookahead += rb_lookahead * samples_per_column;
+        if (stage_lookahead)
+            stage_lookahead[i] = lookahead;
     }
     return lookahead + hfc_sconv_lookahead(&net->post, hfc_stream_taps(&net->post, plan)) *
                            samples_per_column;
+}
+
+int hfc_encoder_stream_lookahead(const hfc_encoder_net *net, const hfc_stream_plan *plan)
+{
+    return encoder_lookahead(net, plan, NULL);
 }
 
 int hfc_encoder_stream_init(hfc_encoder_stream *s, const hfc_encoder_net *net,
@@ -70,42 +64,43 @@ int hfc_encoder_stream_init(hfc_encoder_stream *s, const hfc_encoder_net *net,
     s->net = net;
     s->n_stages = net->n_stages;
     s->final_slope = net->final_slope;
-    int burst = max_samples_per_run + net->pre.pad_right;
+    int stage_lookahead[HFC_MAX_STAGES];
+    s->lookahead_samples = encoder_lookahead(net, plan, stage_lookahead);
+    /* Columns a stage's signals may hold at once: one run's worth plus, at flush,
+     * the columns held back for look-ahead and the padding. Each conv adds its own
+     * history to its input buffer; the residual queues add their own delay. */
+    int burst = max_samples_per_run + net->pre.pad_right + net->pre.kernel + 2;
     int status = hfc_sconv_init(&s->pre, &net->pre, burst, 0);
-    burst = conv_burst(&net->pre, burst);
-    int scratch_cap = burst;
     if (status == HFC_OK)
         status = hfc_colbuf_init(&s->x, net->pre.c_out, burst);
+    int samples_per_column = 1;
     for (int i = 0; i < s->n_stages && status == HFC_OK; i++) {
         hfc_sstage *st = &s->stage[i];
         const hfc_conv *down = &net->down[i];
         status = hfc_sconv_init(&st->down, down, burst, hfc_stream_taps(down, plan));
-        /* Columns released at flush by the resblocks' delays add to the burst. */
-        int cap = 2 * (conv_burst(down, burst) +
-                       stage_span(net->rb[i], net->n_resblocks, net->resblock_type)) + 32;
+        samples_per_column *= down->stride;
+        int cap = (max_samples_per_run + samples_per_column - 1) / samples_per_column +
+                  (stage_lookahead[i] + samples_per_column - 1) / samples_per_column +
+                  down->kernel + 16;
         st->n_resblocks = net->n_resblocks;
         if (status == HFC_OK)
             status = hfc_colbuf_init(&st->y, down->c_out, cap);
         if (status == HFC_OK)
             status = hfc_colbuf_init(&st->out, down->c_out, cap);
+        if (status == HFC_OK)
+            status = hfc_colbuf_init(&st->scratch, down->c_out, cap);
         for (int j = 0; j < net->n_resblocks && status == HFC_OK; j++)
             status = hfc_sresblock_init(&st->rb[j], &net->rb[i][j], net->resblock_type, net->slope,
                                         cap, plan);
         if (status == HFC_OK && net->group_norm)
             status = init_norms(st, net->norm[i], net->n_resblocks);
         burst = cap;
-        scratch_cap = cap > scratch_cap ? cap : scratch_cap;
     }
+    burst += net->post.pad_right + net->post.kernel;
     if (status == HFC_OK)
         status = hfc_sconv_init(&s->post, &net->post, burst, hfc_stream_taps(&net->post, plan));
     if (status == HFC_OK)
-        status = hfc_colbuf_init(&s->latent, net->post.c_out, conv_burst(&net->post, burst));
-    int max_channels = 1;
-    for (int i = 0; i < s->n_stages; i++)
-        max_channels = net->down[i].c_out > max_channels ? net->down[i].c_out : max_channels;
-    if (status == HFC_OK)
-        status = hfc_colbuf_init(&s->scratch, max_channels, scratch_cap);
-    s->lookahead_samples = hfc_encoder_stream_lookahead(net, plan);
+        status = hfc_colbuf_init(&s->latent, net->post.c_out, burst);
     if (status == HFC_OK)
         hfc_encoder_stream_reset(s);
     return status;
@@ -120,6 +115,7 @@ void hfc_encoder_stream_free(hfc_encoder_stream *s)
         hfc_sconv_free(&st->down);
         hfc_colbuf_free(&st->y);
         hfc_colbuf_free(&st->out);
+        hfc_colbuf_free(&st->scratch);
         for (int j = 0; j < HFC_MAX_RESBLOCKS; j++)
             hfc_sresblock_free(&st->rb[j]);
         if (st->norm)
@@ -132,7 +128,6 @@ void hfc_encoder_stream_free(hfc_encoder_stream *s)
     }
     hfc_sconv_free(&s->post);
     hfc_colbuf_free(&s->latent);
-    hfc_colbuf_free(&s->scratch);
 }
 
 void hfc_encoder_stream_reset(hfc_encoder_stream *s)
@@ -159,11 +154,10 @@ void hfc_encoder_stream_reset(hfc_encoder_stream *s)
 
 static int any_overflow(const hfc_encoder_stream *s)
 {
-    int bad = s->pre.in.overflow | s->x.overflow | s->post.in.overflow | s->latent.overflow |
-              s->scratch.overflow;
+    int bad = s->pre.in.overflow | s->x.overflow | s->post.in.overflow | s->latent.overflow;
     for (int i = 0; i < s->n_stages; i++) {
         const hfc_sstage *st = &s->stage[i];
-        bad |= st->down.in.overflow | st->y.overflow | st->out.overflow;
+        bad |= st->down.in.overflow | st->y.overflow | st->out.overflow | st->scratch.overflow;
         for (int j = 0; j < st->n_resblocks; j++)
             for (int m = 0; m < st->rb[j].n_steps; m++)
                 bad |= st->rb[j].r[m + 1].overflow | st->rb[j].r[m].overflow |
@@ -184,7 +178,7 @@ int hfc_encoder_stream_run(hfc_encoder_stream *s, const hfc_kernels *kern, int f
         if (finish)
             hfc_sconv_finish(&st->down);
         hfc_sconv_run(&st->down, kern, &st->y);
-        hfc_sstage_resblocks(st, kern, &s->scratch, finish);
+        hfc_sstage_resblocks(st, kern, finish);
         prev = &st->out;
     }
     hfc_feed_activated(&s->post.in, prev, s->final_slope);

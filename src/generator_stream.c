@@ -6,19 +6,10 @@
 #include "hificodec.h"
 #include "stream_net.h"
 
-static int conv_burst(const hfc_conv *cv, int in_burst)
-{
-    int buffered = hfc_sconv_history(cv, cv->kernel) + cv->pad_left + in_burst + cv->pad_right;
-    return buffered / cv->stride + 1;
-}
-
-static int convt_burst(const hfc_convt *cv, int in_burst)
-{
-    /* Buffered inputs (history + burst) times the stride, plus the flush tail. */
-    return (in_burst + cv->kernel / cv->stride + 2) * cv->stride + cv->kernel;
-}
-
-int hfc_generator_stream_lookahead(const hfc_generator_net *net, const hfc_stream_plan *plan)
+/* Look-ahead in output samples through each stage (cumulative, into
+ * stage_lookahead[i] when not NULL) and of the whole network (returned). */
+static int generator_lookahead(const hfc_generator_net *net, const hfc_stream_plan *plan,
+                               int *stage_lookahead)
 {
     int samples_per_column = 1;
     for (int i = 0; i < net->n_stages; i++)
@@ -37,8 +28,15 @@ int hfc_generator_stream_lookahead(const hfc_generator_net *net, const hfc_strea
             rb_lookahead = r > rb_lookahead ? r : rb_lookahead;
         }
         lookahead += rb_lookahead * samples_per_column;
+        if (stage_lookahead)
+            stage_lookahead[i] = lookahead;
     }
     return lookahead + hfc_sconv_lookahead(&net->post, hfc_stream_taps(&net->post, plan));
+}
+
+int hfc_generator_stream_lookahead(const hfc_generator_net *net, const hfc_stream_plan *plan)
+{
+    return generator_lookahead(net, plan, NULL);
 }
 
 int hfc_generator_stream_init(hfc_generator_stream *s, const hfc_generator_net *net,
@@ -47,39 +45,44 @@ int hfc_generator_stream_init(hfc_generator_stream *s, const hfc_generator_net *
     memset(s, 0, sizeof *s);
     s->net = net;
     s->n_stages = net->n_stages;
-    int burst = max_frames_per_run + net->pre.pad_right;
-    int status = hfc_sconv_init(&s->pre, &net->pre, burst, hfc_stream_taps(&net->pre, plan));
-    burst = conv_burst(&net->pre, burst);
+    int stage_lookahead[HFC_MAX_STAGES];
+    s->lookahead_samples = generator_lookahead(net, plan, stage_lookahead);
+    int hop = 1;
+    for (int i = 0; i < net->n_stages; i++)
+        hop *= net->up[i].stride;
+    /* Columns a stage's signals may hold at once: one run's worth plus, at flush,
+     * the columns held back for look-ahead and the padding. Each conv adds its own
+     * history to its input buffer; the residual queues add their own delay. */
+    int frame_cols = max_frames_per_run + net->pre.pad_right + net->pre.kernel + 2;
+    int status = hfc_sconv_init(&s->pre, &net->pre, frame_cols, hfc_stream_taps(&net->pre, plan));
     if (status == HFC_OK)
-        status = hfc_colbuf_init(&s->x, net->pre.c_out, burst);
-    int scratch_cap = burst, max_channels = 1;
+        status = hfc_colbuf_init(&s->x, net->pre.c_out, frame_cols);
+    int burst = frame_cols, columns_per_frame = 1;
     for (int i = 0; i < s->n_stages && status == HFC_OK; i++) {
         hfc_sstage *st = &s->stage[i];
         const hfc_convt *up = &net->up[i];
         status = hfc_sconvt_init(&st->up, up, burst);
-        int span = 0;
-        for (int j = 0; j < net->n_resblocks; j++)
-            span += hfc_resblock_span(&net->rb[i][j], net->resblock_type);
-        int cap = 2 * (convt_burst(up, burst) + span) + 32;
+        columns_per_frame *= up->stride;
+        const int samples_per_column = hop / columns_per_frame;
+        int cap = columns_per_frame * max_frames_per_run + up->kernel +
+                  (stage_lookahead[i] + samples_per_column - 1) / samples_per_column + 16;
         st->n_resblocks = net->n_resblocks;
         if (status == HFC_OK)
             status = hfc_colbuf_init(&st->y, up->c_out, cap);
         if (status == HFC_OK)
             status = hfc_colbuf_init(&st->out, up->c_out, cap);
+        if (status == HFC_OK)
+            status = hfc_colbuf_init(&st->scratch, up->c_out, cap);
         for (int j = 0; j < net->n_resblocks && status == HFC_OK; j++)
             status = hfc_sresblock_init(&st->rb[j], &net->rb[i][j], net->resblock_type, net->slope,
                                         cap, plan);
         burst = cap;
-        scratch_cap = cap > scratch_cap ? cap : scratch_cap;
-        max_channels = up->c_out > max_channels ? up->c_out : max_channels;
     }
+    burst += net->post.pad_right + net->post.kernel;
     if (status == HFC_OK)
         status = hfc_sconv_init(&s->post, &net->post, burst, hfc_stream_taps(&net->post, plan));
     if (status == HFC_OK)
-        status = hfc_colbuf_init(&s->audio, 1, conv_burst(&net->post, burst));
-    if (status == HFC_OK)
-        status = hfc_colbuf_init(&s->scratch, max_channels, scratch_cap);
-    s->lookahead_samples = hfc_generator_stream_lookahead(net, plan);
+        status = hfc_colbuf_init(&s->audio, 1, burst);
     if (status == HFC_OK)
         hfc_generator_stream_reset(s);
     return status;
@@ -94,12 +97,12 @@ void hfc_generator_stream_free(hfc_generator_stream *s)
         hfc_sconvt_free(&st->up);
         hfc_colbuf_free(&st->y);
         hfc_colbuf_free(&st->out);
+        hfc_colbuf_free(&st->scratch);
         for (int j = 0; j < HFC_MAX_RESBLOCKS; j++)
             hfc_sresblock_free(&st->rb[j]);
     }
     hfc_sconv_free(&s->post);
     hfc_colbuf_free(&s->audio);
-    hfc_colbuf_free(&s->scratch);
 }
 
 void hfc_generator_stream_reset(hfc_generator_stream *s)
@@ -120,11 +123,10 @@ void hfc_generator_stream_reset(hfc_generator_stream *s)
 
 static int any_overflow(const hfc_generator_stream *s)
 {
-    int bad = s->pre.in.overflow | s->x.overflow | s->post.in.overflow | s->audio.overflow |
-              s->scratch.overflow;
+    int bad = s->pre.in.overflow | s->x.overflow | s->post.in.overflow | s->audio.overflow;
     for (int i = 0; i < s->n_stages; i++) {
         const hfc_sstage *st = &s->stage[i];
-        bad |= st->up.in.overflow | st->y.overflow | st->out.overflow;
+        bad |= st->up.in.overflow | st->y.overflow | st->out.overflow | st->scratch.overflow;
         for (int j = 0; j < st->n_resblocks; j++)
             for (int m = 0; m < st->rb[j].n_steps; m++)
                 bad |= st->rb[j].r[m + 1].overflow | st->rb[j].r[m].overflow |
@@ -145,7 +147,7 @@ int hfc_generator_stream_run(hfc_generator_stream *s, const hfc_kernels *kern, i
         if (finish)
             hfc_sconvt_finish(&st->up);
         hfc_sconvt_run(&st->up, kern, &st->y);
-        hfc_sstage_resblocks(st, kern, &s->scratch, finish);
+        hfc_sstage_resblocks(st, kern, finish);
         prev = &st->out;
     }
     hfc_feed_activated(&s->post.in, prev, s->net->slope);

@@ -36,6 +36,7 @@ typedef struct hfc_sstage {
     hfc_sresblock rb[HFC_MAX_RESBLOCKS];
     hfc_sgroup_norm *norm; /* [n_resblocks] when the encoder has GroupNorm, else NULL */
     hfc_colbuf out;    /* the averaged resblock outputs */
+    hfc_colbuf scratch; /* conv outputs inside the resblocks */
 } hfc_sstage;
 
 /* Cut look-ahead: keep a fraction of every centred layer's right context (1 = all
@@ -52,7 +53,6 @@ typedef struct hfc_encoder_stream {
     hfc_sstage stage[HFC_MAX_STAGES];
     hfc_sconv post;
     hfc_colbuf latent;        /* post output: latent frames */
-    hfc_colbuf scratch;       /* conv outputs inside resblocks */
     float final_slope;
     int lookahead_samples;    /* exact input look-ahead of the network */
 } hfc_encoder_stream;
@@ -65,7 +65,6 @@ typedef struct hfc_generator_stream {
     hfc_sstage stage[HFC_MAX_STAGES];
     hfc_sconv post;
     hfc_colbuf audio;         /* post output, before tanh */
-    hfc_colbuf scratch;
     int lookahead_samples;    /* output samples held back for look-ahead */
 } hfc_generator_stream;
 
@@ -103,13 +102,11 @@ void hfc_sresblock_reset(hfc_sresblock *b);
 void hfc_sresblock_run(hfc_sresblock *b, const hfc_kernels *kern, hfc_colbuf *scratch, int finish);
 /* Feeds the new columns of y to every resblock, runs them and appends the averaged
  * (and, with norm, normalised) result to stage->out. */
-void hfc_sstage_resblocks(hfc_sstage *stage, const hfc_kernels *kern, hfc_colbuf *scratch,
-                          int finish);
+void hfc_sstage_resblocks(hfc_sstage *stage, const hfc_kernels *kern, int finish);
 /* Appends leaky_relu(src) to dst (a conv's input) and empties src. */
 void hfc_feed_activated(hfc_colbuf *dst, hfc_colbuf *src, float slope);
 int hfc_stream_taps(const hfc_conv *cv, const hfc_stream_plan *plan);
 /* Largest look-ahead (input columns) through a resblock's convs. */
 int hfc_resblock_lookahead(const hfc_resblock *rb, int type, const hfc_stream_plan *plan);
-int hfc_resblock_span(const hfc_resblock *rb, int type);
 
 #endif

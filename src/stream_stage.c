@@ -17,17 +17,6 @@ int hfc_stream_taps(const hfc_conv *cv, const hfc_stream_plan *plan)
     return centre + 1 + (keep > 0 ? keep : 0);
 }
 
-int hfc_resblock_span(const hfc_resblock *rb, int type)
-{
-    int span = 0;
-    for (int m = 0; m < rb->n_convs; m++) {
-        span += rb->convs1[m].dilation * (rb->convs1[m].kernel - 1);
-        if (type == HFC_RESBLOCK_1)
-            span += rb->convs2[m].dilation * (rb->convs2[m].kernel - 1);
-    }
-    return span;
-}
-
 int hfc_resblock_lookahead(const hfc_resblock *rb, int type, const hfc_stream_plan *plan)
 {
     int reach = 0;
@@ -47,9 +36,12 @@ int hfc_sresblock_init(hfc_sresblock *b, const hfc_resblock *rb, int type, float
     b->type = type;
     b->slope = slope;
     const int channels = rb->convs1[0].c_in;
+    /* A residual column waits in r[m] until the convs' output for its time exists:
+     * their look-ahead, zero for causal models. */
+    const int fifo = max_new + hfc_resblock_lookahead(rb, type, plan) + 1;
     int status = HFC_OK;
     for (int m = 0; m <= b->n_steps && status == HFC_OK; m++)
-        status = hfc_colbuf_init(&b->r[m], channels, max_new);
+        status = hfc_colbuf_init(&b->r[m], channels, fifo);
     for (int m = 0; m < b->n_steps && status == HFC_OK; m++) {
         status = hfc_sconv_init(&b->c1[m], &rb->convs1[m], max_new,
                                 hfc_stream_taps(&rb->convs1[m], plan));
@@ -92,8 +84,6 @@ static void feed_range(hfc_colbuf *dst, const hfc_colbuf *src, int64_t from, flo
     int64_t at = hfc_colbuf_end(dst);
     if (k <= 0 || !hfc_colbuf_grow(dst, k))
         return;
-    /* dst's channel count rules: src may be the shared scratch, which has as many
-     * rows as the widest layer. */
     for (int c = 0; c < dst->channels; c++) {
         const float *s = hfc_colbuf_at(src, c, from);
         float *d = hfc_colbuf_at(dst, c, at);
@@ -171,8 +161,7 @@ static void group_norm_column(hfc_sgroup_norm *s, float *const *rows)
     }
 }
 
-void hfc_sstage_resblocks(hfc_sstage *stage, const hfc_kernels *kern, hfc_colbuf *scratch,
-                          int finish)
+void hfc_sstage_resblocks(hfc_sstage *stage, const hfc_kernels *kern, int finish)
 {
     hfc_colbuf *y = &stage->y;
     for (int j = 0; j < stage->n_resblocks; j++) {
@@ -183,7 +172,7 @@ void hfc_sstage_resblocks(hfc_sstage *stage, const hfc_kernels *kern, hfc_colbuf
             for (int c = 0; c < y->channels; c++)
                 memcpy(hfc_colbuf_at(r0, c, at), hfc_colbuf_at(y, c, y->t0),
                        (size_t)k * sizeof(float));
-        hfc_sresblock_run(&stage->rb[j], kern, scratch, finish);
+        hfc_sresblock_run(&stage->rb[j], kern, &stage->scratch, finish);
     }
     hfc_colbuf_drop_before(y, hfc_colbuf_end(y));
 
@@ -198,22 +187,36 @@ void hfc_sstage_resblocks(hfc_sstage *stage, const hfc_kernels *kern, hfc_colbuf
     if (end <= from || !hfc_colbuf_grow(out, (int)(end - from)))
         return;
     const float n_kernels = (float)stage->n_resblocks;
-    float *rows[HFC_MAX_CHANNELS];
-    for (int64_t t = from; t < end; t++) {
+    const int n = (int)(end - from);
+    if (!stage->norm) {
+        /* Row by row: (rb0 + rb1 + ...) / n, in the offline pass's order. */
         for (int c = 0; c < out->channels; c++) {
-            rows[c] = hfc_colbuf_at(out, c, t);
-            rows[c][0] = 0.0f;
+            float *o = hfc_colbuf_at(out, c, from);
+            for (int j = 0; j < stage->n_resblocks; j++) {
+                const float *r = hfc_colbuf_at(&stage->rb[j].r[stage->rb[j].n_steps], c, from);
+                for (int i = 0; i < n; i++)
+                    o[i] = j == 0 ? r[i] : o[i] + r[i];
+            }
+            for (int i = 0; i < n; i++)
+                o[i] = o[i] / n_kernels;
         }
-        for (int j = 0; j < stage->n_resblocks; j++) {
-            const hfc_colbuf *rj = &stage->rb[j].r[stage->rb[j].n_steps];
+    } else {
+        /* GroupNorm follows every partial sum, column by column, with the running
+         * statistics up to that column. */
+        float *rows[HFC_MAX_CHANNELS];
+        for (int64_t t = from; t < end; t++) {
             for (int c = 0; c < out->channels; c++)
-                rows[c][0] = j == 0 ? hfc_colbuf_at(rj, c, t)[0]
-                                    : rows[c][0] + hfc_colbuf_at(rj, c, t)[0];
-            if (stage->norm)
+                rows[c] = hfc_colbuf_at(out, c, t);
+            for (int j = 0; j < stage->n_resblocks; j++) {
+                const hfc_colbuf *rj = &stage->rb[j].r[stage->rb[j].n_steps];
+                for (int c = 0; c < out->channels; c++)
+                    rows[c][0] = j == 0 ? hfc_colbuf_at(rj, c, t)[0]
+                                        : rows[c][0] + hfc_colbuf_at(rj, c, t)[0];
                 group_norm_column(&stage->norm[j], rows);
+            }
+            for (int c = 0; c < out->channels; c++)
+                rows[c][0] = rows[c][0] / n_kernels;
         }
-        for (int c = 0; c < out->channels; c++)
-            rows[c][0] = rows[c][0] / n_kernels;
     }
     for (int j = 0; j < stage->n_resblocks; j++)
         hfc_colbuf_drop_before(&stage->rb[j].r[stage->rb[j].n_steps], end);
