@@ -97,8 +97,8 @@ enum {
     "                     causal models the result equals the offline one\n"                    \
     "      --lookahead F  with --chunk-ms, frames of look-ahead a non-causal model\n"           \
     "                     may use (default: all it needs, exact convolutions)\n"              \
-    "      --daemon SOCK  run through the hificodecd daemon listening on SOCK; the\n"           \
-    "                     output equals the in-process streaming result\n"
+    "      --daemon SOCK  run in the hificodecd daemon listening on SOCK instead of\n"          \
+    "                     loading a model here; the output is the same bytes\n"
 
 /* Help text for the shared options, to include in a command's --help. */
 #define HFC_CLI_COMMON_OPTIONS_HELP                                                            \

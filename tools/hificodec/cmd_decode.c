@@ -63,41 +63,39 @@ static int apply_decode_option(void *user, int id, const char *value)
 
 /* Tokens decode only with the geometry they were made for; the model id guards
  * against a same-shaped but different model, which --force lets through. */
-static int check_tokens_fit_model(const hfc_cli_tokens *tokens, const hfc_model *model,
+static int check_tokens_fit_model(const hfc_cli_tokens *tokens, const hfc_model_info *info,
                                   const char *name, const hfc_cli_common *common, int force)
 {
-    hfc_model_info info;
-    hfc_model_get_info(model, &info);
-    if (tokens->n_codebooks != info.n_codebooks) {
+    if (tokens->n_codebooks != info->n_codebooks) {
         hfc_cli_print_error(name, "has %d tokens per frame, the model needs %d",
-                            tokens->n_codebooks, info.n_codebooks);
+                            tokens->n_codebooks, info->n_codebooks);
         return -1;
     }
     if (tokens->format != HFC_CLI_TOKENS_HFC)
         return 0;
     const hfc_tokens_hfc_header *header = &tokens->header;
-    if (header->sample_rate_hz != info.sample_rate_hz || header->hop_samples != info.hop_samples ||
-        header->codebook_size != info.codebook_size) {
+    if (header->sample_rate_hz != info->sample_rate_hz || header->hop_samples != info->hop_samples ||
+        header->codebook_size != info->codebook_size) {
         hfc_cli_print_error(name,
                             "was written for %d Hz, hop %d, %d-entry codebooks; the model has "
                             "%d Hz, hop %d, %d entries",
                             header->sample_rate_hz, header->hop_samples, header->codebook_size,
-                            info.sample_rate_hz, info.hop_samples, info.codebook_size);
+                            info->sample_rate_hz, info->hop_samples, info->codebook_size);
         return -1;
     }
-    if (header->model_id != info.model_id) {
+    if (header->model_id != info->model_id) {
         if (!force) {
             hfc_cli_print_error(name,
                                 "was written by model %016" PRIx64 ", not this model (%016" PRIx64
                                 "); --force decodes it anyway",
-                                header->model_id, info.model_id);
+                                header->model_id, info->model_id);
             return -1;
         }
         if (!common->quiet)
             hfc_cli_print_error(name,
                                 "warning: written by model %016" PRIx64
                                 ", decoding with %016" PRIx64,
-                                header->model_id, info.model_id);
+                                header->model_id, info->model_id);
     }
     return 0;
 }
@@ -129,11 +127,10 @@ int hfc_cmd_decode(int argc, char **argv)
         hfc_cli_print_error(hfc_cli_output_name(paths[1]), "%s", err);
         return HFC_CLI_EXIT_USAGE;
     }
-    hfc_model *model = hfc_cli_model_load(&common, NULL, 0);
-    if (model == NULL)
+    hfc_cli_codec codec;
+    if (hfc_cli_codec_open(&codec, &common, "decode") != 0)
         return HFC_CLI_EXIT_FAILURE;
-    hfc_model_info info;
-    hfc_model_get_info(model, &info);
+    const hfc_model_info info = codec.info;
     const char *in_name = hfc_cli_input_name(paths[0]);
     int status = HFC_CLI_EXIT_FAILURE;
     hfc_cli_tokens tokens;
@@ -141,8 +138,8 @@ int hfc_cmd_decode(int argc, char **argv)
     int64_t n_samples = 0;
     if (hfc_cli_tokens_read(paths[0], info.codebook_size, &tokens, err, sizeof err) != 0) {
         hfc_cli_print_error(in_name, "%s", err);
-    } else if (check_tokens_fit_model(&tokens, model, in_name, &common, own.force) == 0 &&
-               hfc_cli_run_decode(model, &common, tokens.tokens, tokens.n_frames, &pcm,
+    } else if (check_tokens_fit_model(&tokens, &info, in_name, &common, own.force) == 0 &&
+               hfc_cli_run_decode(&codec, &common, tokens.tokens, tokens.n_frames, &pcm,
                                   &n_samples) == 0) {
         if (hfc_cli_audio_write(paths[1], pcm, n_samples, info.sample_rate_hz, own.as_float, err,
                                 sizeof err) != 0)
@@ -152,6 +149,6 @@ int hfc_cmd_decode(int argc, char **argv)
     }
     free(pcm);
     hfc_cli_tokens_free(&tokens);
-    hfc_model_free(model);
+    hfc_cli_codec_close(&codec);
     return status;
 }

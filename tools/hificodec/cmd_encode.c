@@ -92,11 +92,11 @@ int hfc_cmd_encode(int argc, char **argv)
     if (format == HFC_CLI_TOKENS_UNKNOWN)
         return HFC_CLI_EXIT_USAGE;
 
-    hfc_model *model = hfc_cli_model_load(&common, NULL, 0);
-    if (model == NULL)
+    hfc_cli_codec codec;
+    if (hfc_cli_codec_open(&codec, &common, "encode") != 0)
         return HFC_CLI_EXIT_FAILURE;
     hfc_tokens_hfc_header header;
-    hfc_cli_header_for_model(model, &header);
+    hfc_cli_header_for_codec(&codec, &header);
     int status = HFC_CLI_EXIT_FAILURE;
     char err[HFC_CLI_ERROR_BYTES];
     hfc_cli_audio audio;
@@ -104,7 +104,7 @@ int hfc_cmd_encode(int argc, char **argv)
     int64_t n_frames = 0;
     if (hfc_cli_audio_read(paths[0], header.sample_rate_hz, &audio, err, sizeof err) != 0) {
         hfc_cli_print_error(hfc_cli_input_name(paths[0]), "%s", err);
-    } else if (hfc_cli_run_encode(model, &common, &audio, &tokens, &n_frames) == 0) {
+    } else if (hfc_cli_run_encode(&codec, &common, &audio, &tokens, &n_frames) == 0) {
         if (hfc_cli_tokens_write(paths[1], format, &header, tokens, n_frames, err, sizeof err) != 0)
             hfc_cli_print_error(hfc_cli_output_name(paths[1]), "%s", err);
         else
@@ -112,6 +112,6 @@ int hfc_cmd_encode(int argc, char **argv)
     }
     free(tokens);
     hfc_cli_audio_free(&audio);
-    hfc_model_free(model);
+    hfc_cli_codec_close(&codec);
     return status;
 }

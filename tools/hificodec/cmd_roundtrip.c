@@ -68,11 +68,10 @@ int hfc_cmd_roundtrip(int argc, char **argv)
         return HFC_CLI_EXIT_USAGE;
     }
 
-    hfc_model *model = hfc_cli_model_load(&common, NULL, 0);
-    if (model == NULL)
+    hfc_cli_codec codec;
+    if (hfc_cli_codec_open(&codec, &common, "roundtrip") != 0)
         return HFC_CLI_EXIT_FAILURE;
-    hfc_model_info info;
-    hfc_model_get_info(model, &info);
+    const hfc_model_info info = codec.info;
     int status = HFC_CLI_EXIT_FAILURE;
     hfc_cli_audio audio;
     hfc_token *tokens = NULL;
@@ -80,8 +79,8 @@ int hfc_cmd_roundtrip(int argc, char **argv)
     float *pcm = NULL;
     if (hfc_cli_audio_read(paths[0], info.sample_rate_hz, &audio, err, sizeof err) != 0) {
         hfc_cli_print_error(hfc_cli_input_name(paths[0]), "%s", err);
-    } else if (hfc_cli_run_encode(model, &common, &audio, &tokens, &n_frames) == 0 &&
-               hfc_cli_run_decode(model, &common, tokens, n_frames, &pcm, &n_samples) == 0) {
+    } else if (hfc_cli_run_encode(&codec, &common, &audio, &tokens, &n_frames) == 0 &&
+               hfc_cli_run_decode(&codec, &common, tokens, n_frames, &pcm, &n_samples) == 0) {
         if (hfc_cli_audio_write(paths[1], pcm, n_samples, info.sample_rate_hz, as_float, err,
                                 sizeof err) != 0)
             hfc_cli_print_error(hfc_cli_output_name(paths[1]), "%s", err);
@@ -91,6 +90,6 @@ int hfc_cmd_roundtrip(int argc, char **argv)
     free(pcm);
     free(tokens);
     hfc_cli_audio_free(&audio);
-    hfc_model_free(model);
+    hfc_cli_codec_close(&codec);
     return status;
 }

@@ -1,7 +1,8 @@
 /*
- * codec_run.h - the offline encode and decode the commands share: create the
- * encoder/decoder with the command's thread count, run it, time it, report it with
- * -v, and turn library errors into one printed line.
+ * codec_run.h - the encode and decode that encode, decode and roundtrip share: run
+ * in this process (a loaded model) or in a hificodecd daemon (--daemon), offline
+ * or through the streaming API in chunks (--chunk-ms); time it and report it with
+ * -v; turn every failure into one printed line.
  */
 #ifndef HFC_CLI_CODEC_RUN_H
 #define HFC_CLI_CODEC_RUN_H
@@ -11,17 +12,31 @@
 #include "hificodec.h"
 #include "tokens_hfc.h"
 
-/* Encodes audio (at the model's rate) into a malloc'd *tokens of *n_frames frames.
+/* Whichever runs the codec. info holds the fields both can tell: sample rate, hop,
+ * codebooks, causal, model id (for the daemon, the rest is zero). */
+typedef struct hfc_cli_codec {
+    hfc_model *model;   /* in-process, or NULL */
+    hfc_client *client; /* through the daemon, or NULL */
+    hfc_model_info info;
+    char daemon_message[256]; /* the daemon's last error text, for the one error line */
+} hfc_cli_codec;
+
+/* Loads the model, or connects to common->daemon_socket. Returns 0, or -1 after
+ * printing why (what names the command). */
+int hfc_cli_codec_open(hfc_cli_codec *codec, const hfc_cli_common *common, const char *what);
+void hfc_cli_codec_close(hfc_cli_codec *codec);
+
+/* Encodes audio (at the codec's rate) into a malloc'd *tokens of *n_frames frames.
  * Input shorter than one frame is an error. Returns 0, or -1 after printing why. */
-int hfc_cli_run_encode(const hfc_model *model, const hfc_cli_common *common,
+int hfc_cli_run_encode(const hfc_cli_codec *codec, const hfc_cli_common *common,
                        const hfc_cli_audio *audio, hfc_token **tokens, int64_t *n_frames);
 
 /* Decodes n_frames frames of tokens into a malloc'd *pcm of *n_samples samples
  * (n_frames x hop). Returns 0, or -1 after printing why. */
-int hfc_cli_run_decode(const hfc_model *model, const hfc_cli_common *common,
+int hfc_cli_run_decode(const hfc_cli_codec *codec, const hfc_cli_common *common,
                        const hfc_token *tokens, int64_t n_frames, float **pcm, int64_t *n_samples);
 
-/* The .hfc header fields that describe model (n_frames left unknown). */
-void hfc_cli_header_for_model(const hfc_model *model, hfc_tokens_hfc_header *header);
+/* The .hfc header fields that describe the codec's model (n_frames left unknown). */
+void hfc_cli_header_for_codec(const hfc_cli_codec *codec, hfc_tokens_hfc_header *header);
 
 #endif
