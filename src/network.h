@@ -110,8 +110,11 @@ void hfc_quantizer_decode(const hfc_quantizer *q, const int32_t *tokens, int64_t
 /* Shared pieces. */
 void hfc_group_norm_apply(const hfc_group_norm *gn, hfc_act *x);
 
-/* Offline layers over whole activations, split across ex->pool: convs by columns,
- * elementwise passes by rows.
+/* Monotonic seconds, for the per-stage profile. */
+double hfc_seconds_now(void);
+
+/* Offline layers over whole activations (layer_run.c), split across ex->pool: convs
+ * by columns, elementwise passes by rows.
  *
  * A conv's outputs go through the fused epilogue of kernels/conv1d.h; here its
  * targets are activations (NULL: step skipped) of the conv's output shape. */
