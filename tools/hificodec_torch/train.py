@@ -74,9 +74,12 @@ FM_WEIGHT = 2.0   # HiFi-GAN
 # (x1.9 per step); all four codebooks were down to one code by step 20.
 INIT_FRAMES_PER_CODE = 4
 # Dead codes (unused over this many steps) are replaced from the residuals of
-# the last LATENT_BUFFER_STEPS batches: 50 steps are ~12800 frames at the
-# default batch, 12 per code if all were used evenly.
-REINIT_EVERY = 50
+# the last LATENT_BUFFER_STEPS batches: 200 steps are ~51000 frames at the
+# default batch, 50 per code if all were used evenly. Measured at 50 steps: half
+# of each layer-0 codebook and two thirds of each layer-1 codebook counted as
+# dead at every check (~700 codes moved per 50 steps), a churn the decoder had
+# to keep relearning; a code unused for 200 steps is really dead.
+REINIT_EVERY = 200
 # Adam moves a parameter by about lr per step whatever its gradient, so at the
 # base lr a codeword moves ~2e-4 per step while the latent frames it serves
 # moved by ~0.05 per step in the first autoencoder steps; 10x lets the used
