@@ -82,16 +82,10 @@ int hfc_encoder_stream_init(hfc_encoder_stream *s, const hfc_encoder_net *net,
         int cap = (max_samples_per_run + samples_per_column - 1) / samples_per_column +
                   (stage_lookahead[i] + samples_per_column - 1) / samples_per_column +
                   down->kernel + 16;
-        st->n_resblocks = net->n_resblocks;
         if (status == HFC_OK)
-            status = hfc_colbuf_init(&st->y, down->c_out, cap);
-        if (status == HFC_OK)
-            status = hfc_colbuf_init(&st->out, down->c_out, cap);
-        if (status == HFC_OK)
-            status = hfc_colbuf_init(&st->scratch, down->c_out, cap);
-        for (int j = 0; j < net->n_resblocks && status == HFC_OK; j++)
-            status = hfc_sresblock_init(&st->rb[j], &net->rb[i][j], net->resblock_type, net->slope,
-                                        cap, plan);
+            status = hfc_sstage_init_resblocks(st, net->rb[i], net->n_resblocks,
+                                               net->resblock_type, net->slope, down->c_out, cap,
+                                               plan);
         if (status == HFC_OK && net->group_norm)
             status = init_norms(st, net->norm[i], net->n_resblocks);
         burst = cap;
@@ -110,22 +104,8 @@ void hfc_encoder_stream_free(hfc_encoder_stream *s)
 {
     hfc_sconv_free(&s->pre);
     hfc_colbuf_free(&s->x);
-    for (int i = 0; i < HFC_MAX_STAGES; i++) {
-        hfc_sstage *st = &s->stage[i];
-        hfc_sconv_free(&st->down);
-        hfc_colbuf_free(&st->y);
-        hfc_colbuf_free(&st->out);
-        hfc_colbuf_free(&st->scratch);
-        for (int j = 0; j < HFC_MAX_RESBLOCKS; j++)
-            hfc_sresblock_free(&st->rb[j]);
-        if (st->norm)
-            for (int j = 0; j < st->n_resblocks; j++) {
-                free(st->norm[j].sum);
-                free(st->norm[j].sum_sq);
-            }
-        free(st->norm);
-        st->norm = NULL;
-    }
+    for (int i = 0; i < HFC_MAX_STAGES; i++)
+        hfc_sstage_free(&s->stage[i]);
     hfc_sconv_free(&s->post);
     hfc_colbuf_free(&s->latent);
 }
@@ -134,20 +114,8 @@ void hfc_encoder_stream_reset(hfc_encoder_stream *s)
 {
     hfc_sconv_reset(&s->pre);
     hfc_colbuf_reset(&s->x, 0);
-    for (int i = 0; i < s->n_stages; i++) {
-        hfc_sstage *st = &s->stage[i];
-        hfc_sconv_reset(&st->down);
-        hfc_colbuf_reset(&st->y, 0);
-        hfc_colbuf_reset(&st->out, 0);
-        for (int j = 0; j < st->n_resblocks; j++) {
-            hfc_sresblock_reset(&st->rb[j]);
-            if (st->norm) {
-                memset(st->norm[j].sum, 0, (size_t)st->norm[j].gn->groups * sizeof(double));
-                memset(st->norm[j].sum_sq, 0, (size_t)st->norm[j].gn->groups * sizeof(double));
-                st->norm[j].count = 0.0;
-            }
-        }
-    }
+    for (int i = 0; i < s->n_stages; i++)
+        hfc_sstage_reset(&s->stage[i]);
     hfc_sconv_reset(&s->post);
     hfc_colbuf_reset(&s->latent, 0);
 }
@@ -155,14 +123,8 @@ void hfc_encoder_stream_reset(hfc_encoder_stream *s)
 static int any_overflow(const hfc_encoder_stream *s)
 {
     int bad = s->pre.in.overflow | s->x.overflow | s->post.in.overflow | s->latent.overflow;
-    for (int i = 0; i < s->n_stages; i++) {
-        const hfc_sstage *st = &s->stage[i];
-        bad |= st->down.in.overflow | st->y.overflow | st->out.overflow | st->scratch.overflow;
-        for (int j = 0; j < st->n_resblocks; j++)
-            for (int m = 0; m < st->rb[j].n_steps; m++)
-                bad |= st->rb[j].r[m + 1].overflow | st->rb[j].r[m].overflow |
-                       st->rb[j].c1[m].in.overflow | st->rb[j].c2[m].in.overflow;
-    }
+    for (int i = 0; i < s->n_stages; i++)
+        bad |= hfc_sstage_overflow(&s->stage[i]);
     return bad;
 }
 

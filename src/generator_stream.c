@@ -66,16 +66,10 @@ int hfc_generator_stream_init(hfc_generator_stream *s, const hfc_generator_net *
         const int samples_per_column = hop / columns_per_frame;
         int cap = columns_per_frame * max_frames_per_run + up->kernel +
                   (stage_lookahead[i] + samples_per_column - 1) / samples_per_column + 16;
-        st->n_resblocks = net->n_resblocks;
         if (status == HFC_OK)
-            status = hfc_colbuf_init(&st->y, up->c_out, cap);
-        if (status == HFC_OK)
-            status = hfc_colbuf_init(&st->out, up->c_out, cap);
-        if (status == HFC_OK)
-            status = hfc_colbuf_init(&st->scratch, up->c_out, cap);
-        for (int j = 0; j < net->n_resblocks && status == HFC_OK; j++)
-            status = hfc_sresblock_init(&st->rb[j], &net->rb[i][j], net->resblock_type, net->slope,
-                                        cap, plan);
+            status = hfc_sstage_init_resblocks(st, net->rb[i], net->n_resblocks,
+                                               net->resblock_type, net->slope, up->c_out, cap,
+                                               plan);
         burst = cap;
     }
     burst += net->post.pad_right + net->post.kernel;
@@ -92,15 +86,8 @@ void hfc_generator_stream_free(hfc_generator_stream *s)
 {
     hfc_sconv_free(&s->pre);
     hfc_colbuf_free(&s->x);
-    for (int i = 0; i < HFC_MAX_STAGES; i++) {
-        hfc_sstage *st = &s->stage[i];
-        hfc_sconvt_free(&st->up);
-        hfc_colbuf_free(&st->y);
-        hfc_colbuf_free(&st->out);
-        hfc_colbuf_free(&st->scratch);
-        for (int j = 0; j < HFC_MAX_RESBLOCKS; j++)
-            hfc_sresblock_free(&st->rb[j]);
-    }
+    for (int i = 0; i < HFC_MAX_STAGES; i++)
+        hfc_sstage_free(&s->stage[i]);
     hfc_sconv_free(&s->post);
     hfc_colbuf_free(&s->audio);
 }
@@ -109,14 +96,8 @@ void hfc_generator_stream_reset(hfc_generator_stream *s)
 {
     hfc_sconv_reset(&s->pre);
     hfc_colbuf_reset(&s->x, 0);
-    for (int i = 0; i < s->n_stages; i++) {
-        hfc_sstage *st = &s->stage[i];
-        hfc_sconvt_reset(&st->up);
-        hfc_colbuf_reset(&st->y, 0);
-        hfc_colbuf_reset(&st->out, 0);
-        for (int j = 0; j < st->n_resblocks; j++)
-            hfc_sresblock_reset(&st->rb[j]);
-    }
+    for (int i = 0; i < s->n_stages; i++)
+        hfc_sstage_reset(&s->stage[i]);
     hfc_sconv_reset(&s->post);
     hfc_colbuf_reset(&s->audio, 0);
 }
@@ -124,14 +105,8 @@ void hfc_generator_stream_reset(hfc_generator_stream *s)
 static int any_overflow(const hfc_generator_stream *s)
 {
     int bad = s->pre.in.overflow | s->x.overflow | s->post.in.overflow | s->audio.overflow;
-    for (int i = 0; i < s->n_stages; i++) {
-        const hfc_sstage *st = &s->stage[i];
-        bad |= st->up.in.overflow | st->y.overflow | st->out.overflow | st->scratch.overflow;
-        for (int j = 0; j < st->n_resblocks; j++)
-            for (int m = 0; m < st->rb[j].n_steps; m++)
-                bad |= st->rb[j].r[m + 1].overflow | st->rb[j].r[m].overflow |
-                       st->rb[j].c1[m].in.overflow | st->rb[j].c2[m].in.overflow;
-    }
+    for (int i = 0; i < s->n_stages; i++)
+        bad |= hfc_sstage_overflow(&s->stage[i]);
     return bad;
 }
 

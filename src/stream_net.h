@@ -103,6 +103,13 @@ void hfc_sresblock_run(hfc_sresblock *b, const hfc_kernels *kern, hfc_colbuf *sc
 /* Feeds the new columns of y to every resblock, runs them and appends the averaged
  * (and, with norm, normalised) result to stage->out. */
 void hfc_sstage_resblocks(hfc_sstage *stage, const hfc_kernels *kern, int finish);
+/* A stage's signals and resblocks (its down/up conv is set up by the network). */
+int hfc_sstage_init_resblocks(hfc_sstage *st, const hfc_resblock *rbs, int n_resblocks, int type,
+                              float slope, int channels, int cap, const hfc_stream_plan *plan);
+void hfc_sstage_free(hfc_sstage *st);
+void hfc_sstage_reset(hfc_sstage *st);
+/* 1 if any buffer of the stage overflowed: a sizing bug, reported as HFC_ERR_INTERNAL. */
+int hfc_sstage_overflow(const hfc_sstage *st);
 /* Appends leaky_relu(src) to dst (a conv's input) and empties src. */
 void hfc_feed_activated(hfc_colbuf *dst, hfc_colbuf *src, float slope);
 int hfc_stream_taps(const hfc_conv *cv, const hfc_stream_plan *plan);

@@ -221,3 +221,63 @@ void hfc_sstage_resblocks(hfc_sstage *stage, const hfc_kernels *kern, int finish
     for (int j = 0; j < stage->n_resblocks; j++)
         hfc_colbuf_drop_before(&stage->rb[j].r[stage->rb[j].n_steps], end);
 }
+
+int hfc_sstage_init_resblocks(hfc_sstage *st, const hfc_resblock *rbs, int n_resblocks, int type,
+                              float slope, int channels, int cap, const hfc_stream_plan *plan)
+{
+    st->n_resblocks = n_resblocks;
+    int status = hfc_colbuf_init(&st->y, channels, cap);
+    if (status == HFC_OK)
+        status = hfc_colbuf_init(&st->out, channels, cap);
+    if (status == HFC_OK)
+        status = hfc_colbuf_init(&st->scratch, channels, cap);
+    for (int j = 0; j < n_resblocks && status == HFC_OK; j++)
+        status = hfc_sresblock_init(&st->rb[j], &rbs[j], type, slope, cap, plan);
+    return status;
+}
+
+void hfc_sstage_free(hfc_sstage *st)
+{
+    hfc_sconv_free(&st->down);
+    hfc_sconvt_free(&st->up);
+    hfc_colbuf_free(&st->y);
+    hfc_colbuf_free(&st->out);
+    hfc_colbuf_free(&st->scratch);
+    for (int j = 0; j < HFC_MAX_RESBLOCKS; j++)
+        hfc_sresblock_free(&st->rb[j]);
+    for (int j = 0; st->norm && j < st->n_resblocks; j++) {
+        free(st->norm[j].sum);
+        free(st->norm[j].sum_sq);
+    }
+    free(st->norm);
+    st->norm = NULL;
+}
+
+void hfc_sstage_reset(hfc_sstage *st)
+{
+    if (st->down.in.data)
+        hfc_sconv_reset(&st->down);
+    if (st->up.cv)
+        hfc_sconvt_reset(&st->up);
+    hfc_colbuf_reset(&st->y, 0);
+    hfc_colbuf_reset(&st->out, 0);
+    for (int j = 0; j < st->n_resblocks; j++) {
+        hfc_sresblock_reset(&st->rb[j]);
+        if (st->norm) {
+            memset(st->norm[j].sum, 0, (size_t)st->norm[j].gn->groups * sizeof(double));
+            memset(st->norm[j].sum_sq, 0, (size_t)st->norm[j].gn->groups * sizeof(double));
+            st->norm[j].count = 0.0;
+        }
+    }
+}
+
+int hfc_sstage_overflow(const hfc_sstage *st)
+{
+    int bad = st->down.in.overflow | st->up.in.overflow | st->y.overflow | st->out.overflow |
+              st->scratch.overflow;
+    for (int j = 0; j < st->n_resblocks; j++)
+        for (int m = 0; m < st->rb[j].n_steps; m++)
+            bad |= st->rb[j].r[m + 1].overflow | st->rb[j].r[m].overflow |
+                   st->rb[j].c1[m].in.overflow | st->rb[j].c2[m].in.overflow;
+    return bad;
+}

@@ -5,12 +5,10 @@
  * (the writers are canonical), so a parser cannot silently accept more than the
  * protocol says.
  *
- * Built two ways: with -DHFC_LIBFUZZER and -fsanitize=fuzzer for real fuzzing
- * (clang; meson builds it as fuzz_protocol_libfuzzer when clang is there), and by
- * default with a main() that replays every file of a corpus folder, which is how
- * CI runs it. New finds worth keeping go into tests/fuzz/corpus/ (make_corpus.py
+ * Built two ways: with -fsanitize=fuzzer for real fuzzing (clang; meson builds it
+ * as fuzz_protocol_libfuzzer when clang is there), and linked with
+ * tests/common/fuzz_replay.c, which replays a corpus folder: how CI runs it. New finds worth keeping go into tests/fuzz/corpus/ (make_corpus.py
  * writes the seeds). */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,40 +126,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     return 0;
 }
-
-#ifndef HFC_LIBFUZZER
-int main(int argc, char **argv)
-{
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
-        return 2;
-    }
-    DIR *dir = opendir(argv[1]);
-    if (!dir) {
-        perror(argv[1]);
-        return 1;
-    }
-    int n_files = 0;
-    for (struct dirent *e; (e = readdir(dir)) != NULL;) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", argv[1], e->d_name);
-        FILE *f = fopen(path, "rb");
-        if (!f)
-            continue;
-        fseek(f, 0, SEEK_END);
-        long size = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        uint8_t *buf = malloc(size > 0 ? (size_t)size : 1);
-        size_t got = fread(buf, 1, size > 0 ? (size_t)size : 0, f);
-        fclose(f);
-        LLVMFuzzerTestOneInput(buf, got);
-        free(buf);
-        n_files++;
-    }
-    closedir(dir);
-    printf("replayed %d corpus files\n", n_files);
-    return n_files > 0 ? 0 : 1;
-}
-#endif
