@@ -2,8 +2,8 @@
 on a few real files; 2 steps in one run and 1 + 1 with a resume in between
 end in the same state, bit for bit (through an autoencoder step, then the
 codebook init and a quantized GAN step); the exported model file reads back.
-Also: the polyphase transposed conv equals torch's, and a missing corpus is
-a clear error."""
+A new run can start from a model file (--init-from). Also: the polyphase
+transposed conv equals torch's, and a missing corpus is a clear error."""
 
 import os
 import tempfile
@@ -58,6 +58,26 @@ class TrainTest(unittest.TestCase):
                 self.assertEqual(model.config.name, "causal")
             with open(os.path.join(resumed, "valid.tsv")) as f:
                 self.assertEqual(len(f.read().splitlines()), 2)  # header + step 2
+
+    def test_init_from_a_model_file(self):
+        """A new run started from an exported model holds its weights (codebooks
+        included, so no k-means fit) and trains on from there."""
+        with tempfile.TemporaryDirectory() as tmp:
+            first, second = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+            run(first, 2)
+            start = os.path.join(first, "model.safetensors")
+            rc = train.main(["--config", "causal", "--out", second, "--data", DATA,
+                             "--limit-files", "3", "--batch", "2", "--segment-seconds", "0.2",
+                             "--init-from", start, "--max-steps", "1", "--eval-every", "5",
+                             "--threads", "1", "--seed", "6"])
+            self.assertEqual(rc, 0)
+            state = torch.load(os.path.join(second, "checkpoint.pt"))
+            self.assertEqual(state["hparams"]["vq_start_step"], -1)
+            books = "quantizer.quantizer_modules.0.embedding.weight"
+            initial = torch.from_numpy(read(start)[0][books])
+            # One step at lr 2e-3 (10x for codebooks) moves a codeword by ~1e-3 at most.
+            self.assertLess((state["model"][books] - initial).abs().max().item(), 0.01)
+            self.assertGreater((state["model"][books] - initial).abs().max().item(), 0.0)
 
     def test_missing_data_is_a_clear_error(self):
         with self.assertRaisesRegex(FileNotFoundError, "speech data not found"):

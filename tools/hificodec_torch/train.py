@@ -36,7 +36,7 @@ from .config import load_config
 from .data import DEFAULT_DIR, CropSampler, load_split, to_float
 from .discriminator import MultiResolutionSTFTDiscriminator
 from .evaluate import evaluate
-from .export import save_model_file
+from .export import load_model_file, save_model_file
 from .losses import (SpectralLoss, discriminator_loss, feature_matching_loss,
                      generator_adv_loss)
 from .model import HiFiCodec
@@ -115,6 +115,10 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
                     help="minutes between checkpoints (default 10)")
     ap.add_argument("--limit-files", type=int, help="only the first N files of each split "
                     "(quick trials and tests)")
+    ap.add_argument("--init-from", metavar="MODEL",
+                    help="a new run starts from this model file's weights, codebooks included "
+                         "(quantization from step 0; optimizer state starts fresh): how a later "
+                         "session continues from the shipped model")
     return ap.parse_args(argv)
 
 
@@ -196,6 +200,8 @@ class Trainer:
         self.best_logmel = float("inf")
         if saved is not None:
             self._load(saved)
+        elif args.init_from:
+            self._init_from(args.init_from)
         self.window: Dict[str, List[float]] = {}
         self.window_start = time.monotonic()
         self.window_steps = 0
@@ -239,6 +245,15 @@ class Trainer:
                 sched.base_lrs = [lr * factor for lr in sched.base_lrs]
                 sched._last_lr = [group["lr"] for group in opt.param_groups]
         print(f"resumed {self.ckpt_path} at step {self.step}", flush=True)
+
+    def _init_from(self, path: str) -> None:
+        start = load_model_file(path, weight_norm=True)
+        if start.config.to_dict() != self.cfg.to_dict():
+            raise SystemExit(f"error: {path} is not a model of {self.args.config}")
+        self.model.load_state_dict(start.state_dict())
+        # Its codebooks are trained: no autoencoder phase, no k-means fit.
+        self.hp["vq_start_step"] = -1
+        print(f"initialised from {path}; quantization from step 0", flush=True)
 
     def save(self, elapsed: float) -> None:
         state = self._state(elapsed)
