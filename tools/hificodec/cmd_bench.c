@@ -21,7 +21,7 @@ static const char bench_help[] =
     "--seconds of a synthetic test signal (the one tools/bench_torch.py makes):\n"
     "  - the CPU kernel path and the core's FMA peak, from a 12-chain FMA loop;\n"
     "  - per stage of the encoder and decoder, on one thread: GFLOP, time, share of\n"
-    "    time, and the GFLOP/s and %% of peak its convolutions reach;\n"
+    "    time, and the GFLOP/s and % of peak its convolutions reach;\n"
     "  - encode and decode real-time factors for 1 .. --threads threads;\n"
     "  - streaming: time per hfc_encoder_push of one hop and hfc_decoder_push of one\n"
     "    frame (mean and 99th percentile), against offline time per frame;\n"
