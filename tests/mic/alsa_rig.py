@@ -17,6 +17,12 @@ Three details make the capture exact, found by experiment with alsa-lib 1.2.8:
   - The feeder's chunk is a whole number of the capture blocks hificodec asks
     for, so every read() of the FIFO finds a whole block (the plugin does not
     retry short reads; it would pad them with silence).
+  - The feeder keeps a lead over real time (100 ms by default). After a stall
+    that freezes the whole test (a loaded CI machine), the capture side asks for
+    several blocks in one read; the plugin takes what the FIFO holds and leaves
+    the rest of the request as silence, which shifts the signal. With a lead, the
+    FIFO holds those blocks already. Latency figures from the rig then read as if
+    the microphone were early by the lead; capture_lead_ms=0 measures them.
   - PortAudio opens each device several times while it probes. The feeder waits
     until a reader has kept the FIFO open for 100 ms before sending anything, so
     the probes see nothing and the stream gets the signal from its first sample;
@@ -72,14 +78,16 @@ class Feeder(threading.Thread):
     """Writes samples (float32, mono) into the capture FIFO in real time, then
     silence until stopped."""
 
-    def __init__(self, fifo, samples, rate, chunk_ms):
+    def __init__(self, fifo, samples, rate, chunk_ms, lead_ms):
         super().__init__(daemon=True)
+        self.lead_s = lead_ms / 1000
         self.fifo = fifo
         self.data = np.asarray(samples, dtype='<f4').tobytes()
         self.rate = rate
         self.chunk = rate * chunk_ms // 1000 * SAMPLE_BYTES
         self.stopping = threading.Event()
         self.sessions = 0  # streams that got the signal from its start
+        self.max_late_s = 0.0  # how far behind its schedule a chunk went out, worst case
 
     def run(self):
         while not self.stopping.is_set():
@@ -105,9 +113,11 @@ class Feeder(threading.Thread):
         # As a microphone delivers: each chunk once its last sample is "spoken".
         start, position = time.monotonic(), self.chunk
         while not self.stopping.is_set():
-            delay = start + position / (self.rate * SAMPLE_BYTES) - time.monotonic()
+            delay = (start + position / (self.rate * SAMPLE_BYTES) - self.lead_s -
+                     time.monotonic())
             if delay > 0:
                 time.sleep(delay)
+            self.max_late_s = max(self.max_late_s, -delay)
             if not self._write(fd, self._chunk(position)):
                 return
             position += self.chunk
@@ -200,9 +210,10 @@ class AlsaRig:
     (at playback_rate), in a temporary HOME. Use as a context manager; env()
     gives the environment to run hificodec in. The microphone delivers blocks of
     capture_chunk_ms, which must be a multiple of hificodec's capture block (a
-    20 ms frame at the model's rate, 5 ms at others)."""
+    20 ms frame at the model's rate, 5 ms at others), capture_lead_ms ahead of real time."""
 
-    def __init__(self, samples, capture_rate=16000, playback_rate=16000, capture_chunk_ms=20):
+    def __init__(self, samples, capture_rate=16000, playback_rate=16000, capture_chunk_ms=20,
+                 capture_lead_ms=100):
         self.dir = tempfile.mkdtemp(prefix='hfc-mic-')
         self.capture_fifo = os.path.join(self.dir, 'capture.fifo')
         self.playback_fifo = os.path.join(self.dir, 'playback.fifo')
@@ -211,7 +222,8 @@ class AlsaRig:
         with open(os.path.join(self.dir, '.asoundrc'), 'w') as file:
             file.write(asoundrc(self.capture_fifo, capture_rate, self.playback_fifo,
                                 playback_rate))
-        self.feeder = Feeder(self.capture_fifo, samples, capture_rate, capture_chunk_ms)
+        self.feeder = Feeder(self.capture_fifo, samples, capture_rate, capture_chunk_ms,
+                             capture_lead_ms)
         self.drain = Drain(self.playback_fifo, playback_rate)
 
     def __enter__(self):
@@ -233,6 +245,12 @@ class AlsaRig:
         env.pop('XDG_CONFIG_HOME', None)
         env['JACK_NO_START_SERVER'] = '1'
         return env
+
+    def report(self):
+        """The feeder's timing, for failure messages: a capture that differs from
+        the clip is the rig's fault when the feeder fell far behind real time."""
+        return 'rig: %d capture sessions, feeder at worst %.1f ms behind its schedule (real time plus the lead)' % (
+            self.feeder.sessions, self.feeder.max_late_s * 1000)
 
     def played(self, settle_s=0.3):
         """What the speaker played, once the drain has seen the stream close: the

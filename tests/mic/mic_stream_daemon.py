@@ -11,7 +11,8 @@ import time
 import numpy as np
 
 from alsa_rig import AlsaRig
-from mictest import RATE, Daemon, Failures, Mic, hfc_parse, prefix_equal, speech, wav_write
+from mictest import (RATE, Daemon, Failures, Mic, hfc_parse, prefix_equal, speech, token_diff,
+                     wav_write)
 
 SECONDS = 3.0
 
@@ -37,11 +38,13 @@ def main():
             status, _, err = mic.run('stream', '--daemon', daemon.socket, '-i', 'hfc_capture',
                                      '-o', 'hfc_playback', '-t', mic.path('daemon.hfc'),
                                      '-d', SECONDS, env=rig.env(mic.env))
+            rig_report = rig.report()
         failures.check(status == 0, 'stream through the daemon: exit %d, %s' % (status, err))
         failures.check('-> daemon %s' % daemon.socket in err, 'says it uses the daemon')
         _, tokens = hfc_parse(open(mic.path('daemon.hfc'), 'rb').read())
         failures.check(tokens.shape == reference.shape and (tokens == reference).all(),
-                       'daemon tokens equal offline encode')
+                       'daemon tokens equal offline encode (%s; %s; stderr %s)' % (
+                           token_diff(tokens, reference), rig_report, err[-400:]))
 
         # The daemon dies a second into a stream that would run until stopped.
         with AlsaRig(clip) as rig:

@@ -92,6 +92,17 @@ def display_lines(stderr, state=None):
     return lines
 
 
+def token_diff(tokens, reference):
+    """Where live tokens part from the reference, for a failure message: shapes,
+    how many frames differ and the first one (a slip in the capture shows as every
+    frame differing from one point on)."""
+    n = min(len(tokens), len(reference))
+    differ = np.flatnonzero((tokens[:n] != reference[:n]).any(axis=1)) if n else []
+    first = int(differ[0]) if len(differ) else -1
+    return '%s vs %s, %d of the first %d frames differ, first at frame %d' % (
+        tokens.shape, reference.shape, len(differ), n, first)
+
+
 def prefix_equal(tokens, reference):
     """The live stream may run past the reference clip (silence follows it): its
     first len(reference) frames must be the reference, exactly."""
