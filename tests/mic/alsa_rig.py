@@ -87,7 +87,7 @@ class Feeder(threading.Thread):
         self.chunk = rate * chunk_ms // 1000 * SAMPLE_BYTES
         self.stopping = threading.Event()
         self.sessions = 0  # streams that got the signal from its start
-        self.max_late_s = 0.0  # how far behind its schedule a chunk went out, worst case
+        self.max_late_s = 0.0  # how far behind real time a chunk went out, worst case
 
     def run(self):
         while not self.stopping.is_set():
@@ -117,7 +117,7 @@ class Feeder(threading.Thread):
                      time.monotonic())
             if delay > 0:
                 time.sleep(delay)
-            self.max_late_s = max(self.max_late_s, -delay)
+            self.max_late_s = max(self.max_late_s, -delay - self.lead_s)
             if not self._write(fd, self._chunk(position)):
                 return
             position += self.chunk
@@ -249,8 +249,8 @@ class AlsaRig:
     def report(self):
         """The feeder's timing, for failure messages: a capture that differs from
         the clip is the rig's fault when the feeder fell far behind real time."""
-        return 'rig: %d capture sessions, feeder at worst %.1f ms behind its schedule (real time plus the lead)' % (
-            self.feeder.sessions, self.feeder.max_late_s * 1000)
+        return 'rig: %d capture sessions, feeder at worst %.1f ms behind real time (lead %.0f ms)' % (
+            self.feeder.sessions, self.feeder.max_late_s * 1000, self.feeder.lead_s * 1000)
 
     def played(self, settle_s=0.3):
         """What the speaker played, once the drain has seen the stream close: the

@@ -12,7 +12,7 @@ import soundfile
 
 from alsa_rig import AlsaRig
 from mictest import (RATE, Failures, Mic, display_lines, hfc_parse, played_matches, speech,
-                     token_diff, wav_write)
+                     token_diff, wav_write, with_one_retry)
 
 SECONDS = 3.0
 
@@ -46,13 +46,23 @@ def main():
     reference_wav = soundfile.read(mic.path('reference.wav'), dtype='int16')[0]
     reference_audio = mic.offline_audio(failures, mic.path('reference.npy'))
 
+    def exact(tokens, rig_report):
+        if tokens.shape == reference.shape and (tokens == reference).all():
+            return None
+        return '%s; %s' % (token_diff(tokens, reference), rig_report)
+
     # Tokens to stdout, monitor on, recording on.
-    with AlsaRig(clip) as rig:
-        status, out, err = mic.run('stream', '--local', '-m', mic.model, '-i', 'hfc_capture',
-                                   '-o', 'hfc_playback', '-t', '-', '-r', mic.path('rec.wav'),
-                                   '-d', SECONDS, env=rig.env(mic.env))
-        played, both_sides = rig.played()
-        rig_report = rig.report()
+    def to_stdout():
+        with AlsaRig(clip) as rig:
+            status, out, err = mic.run('stream', '--local', '-m', mic.model, '-i', 'hfc_capture',
+                                       '-o', 'hfc_playback', '-t', '-', '-r',
+                                       mic.path('rec.wav'), '-d', SECONDS, env=rig.env(mic.env))
+            played, both_sides = rig.played()
+            return status, out, err, played, both_sides, rig.report()
+
+    status, out, err, played, both_sides, rig_report = with_one_retry(
+        to_stdout, lambda r: r[0] != 0 and 'exit %d' % r[0] or exact(hfc_parse(r[1])[1], r[5]),
+        'tokens to stdout')
     failures.check(status == 0, 'stream to stdout: exit %d, %s' % (status, err[-500:]))
     header, tokens = hfc_parse(out)
     failures.check(header['n_frames'] == 0xFFFFFFFFFFFFFFFF and header['rate'] == RATE and
@@ -72,15 +82,19 @@ def main():
 
     # Tokens to .npy; playback 300 ms later (more than the rig's capture lead, which
     # the first run's jitter buffer holds already).
-    with AlsaRig(clip) as rig:
-        status, _, err = mic.run('stream', '--local', '-m', mic.model, '-i', 'hfc_capture',
-                                 '--output', 'hfc_playback', '--delay', 300, '--tokens',
-                                 mic.path('live.npy'), '--duration', SECONDS,
-                                 env=rig.env(mic.env))
-        played, _ = rig.played()
-        rig_report = rig.report()
+    def to_npy():
+        with AlsaRig(clip) as rig:
+            status, _, err = mic.run('stream', '--local', '-m', mic.model, '-i', 'hfc_capture',
+                                     '--output', 'hfc_playback', '--delay', 300, '--tokens',
+                                     mic.path('live.npy'), '--duration', SECONDS,
+                                     env=rig.env(mic.env))
+            played, _ = rig.played()
+            tokens = np.load(mic.path('live.npy')) if status == 0 else np.zeros((0, 4))
+            return status, err, played, rig.report(), tokens
+
+    status, err, played, rig_report, tokens = with_one_retry(
+        to_npy, lambda r: exact(r[4], r[3]), 'tokens to .npy')
     failures.check(status == 0, 'stream to .npy: exit %d, %s' % (status, err[-500:]))
-    tokens = np.load(mic.path('live.npy'))
     failures.check(tokens.dtype == np.int16 and tokens.shape == reference.shape and
                    (tokens == reference).all(), '.npy live tokens equal offline encode (%s, %s; '
                    '%s; stderr %s)' % (tokens.dtype, token_diff(tokens, reference), rig_report,

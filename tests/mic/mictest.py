@@ -103,6 +103,21 @@ def token_diff(tokens, reference):
         tokens.shape, reference.shape, len(differ), n, first)
 
 
+def with_one_retry(run_once, exact, what):
+    """Runs a live capture; when exact(result) is false, says why and runs it once
+    more, returning the second result. The ALSA file-plugin rig has twice given a
+    capture that parted from the clip a second in, on a loaded CI machine, and
+    nowhere else: stalls of the whole test, of hificodec alone and of the feeder
+    alone reproduce nothing here. A codec that gets it wrong fails both runs."""
+    result = run_once()
+    why = exact(result)
+    if why is None:
+        return result
+    print('NOTE: %s: the live capture parted from the clip (%s); running it once more'
+          % (what, why), flush=True)
+    return run_once()
+
+
 def prefix_equal(tokens, reference):
     """The live stream may run past the reference clip (silence follows it): its
     first len(reference) frames must be the reference, exactly."""
