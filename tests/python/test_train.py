@@ -2,7 +2,8 @@
 on a few real files; 2 steps in one run and 1 + 1 with a resume in between
 end in the same state, bit for bit (through an autoencoder step, then the
 codebook init and a quantized GAN step); the exported model file reads back.
-A new run can start from a model file (--init-from). Also: the polyphase
+A new run can start from a model file (--init-from), and a run can train from
+a pack of the corpus (tools/pack-train-data). Also: the polyphase
 transposed conv equals torch's, and a missing corpus is a clear error."""
 
 import os
@@ -78,6 +79,31 @@ class TrainTest(unittest.TestCase):
             # One step at lr 2e-3 (10x for codebooks) moves a codeword by ~1e-3 at most.
             self.assertLess((state["model"][books] - initial).abs().max().item(), 0.01)
             self.assertGreater((state["model"][books] - initial).abs().max().item(), 0.0)
+
+    def test_pack_holds_the_corpus_samples_and_trains(self):
+        """A pack (what travels to a GPU machine) gives the trainer the same
+        utterances, sample for sample, as the corpus it was made from; a run on
+        the pack (--device cpu here) trains and resumes like one on the corpus."""
+        with tempfile.TemporaryDirectory() as tmp:
+            splits = {s: data.load_split(DATA, s, 3) for s in ("train", "valid")}
+            pack = os.path.join(tmp, "pack.npz")
+            data.save_pack(pack, splits)
+            for s, items in splits.items():
+                back = data.load_split(pack, s)
+                self.assertEqual([p for p, _ in back], [p for p, _ in items])
+                for (_, a), (_, b) in zip(back, items):
+                    self.assertEqual(a.dtype, b.dtype)
+                    self.assertTrue((a == b).all())
+            out = os.path.join(tmp, "run")
+            for steps in (1, 2):
+                rc = train.main(["--config", "causal", "--out", out, "--data", pack,
+                                 "--batch", "2", "--segment-seconds", "0.2", "--device", "cpu",
+                                 "--max-steps", str(steps), "--eval-every", "2",
+                                 "--valid-files", "2", "--threads", "1"])
+                self.assertEqual(rc, 0)
+            self.assertEqual(torch.load(os.path.join(out, "checkpoint.pt"))["step"], 2)
+            with self.assertRaisesRegex(ValueError, "no test split"):
+                data.load_split(pack, "test")
 
     def test_missing_data_is_a_clear_error(self):
         with self.assertRaisesRegex(FileNotFoundError, "speech data not found"):

@@ -34,12 +34,14 @@ def kmeans(x: torch.Tensor, k: int, gen: torch.Generator) -> torch.Tensor:
     """k centres [k, dim] for the rows of x [n, dim], n >= k."""
     n = x.shape[0]
     centres = x.new_empty(k, x.shape[1])
-    centres[0] = x[torch.randint(n, (1,), generator=gen)]
+    # The draws use gen, a CPU generator, whatever device x is on: the same
+    # seed gives the same codebooks on a GPU as here.
+    centres[0] = x[torch.randint(n, (1,), generator=gen).to(x.device)]
     dist = (x - centres[0]).pow(2).sum(1)
     for i in range(1, k):
         # Zero-distance rows (already centres) are never drawn again while any
         # other row remains; the epsilon covers inputs with duplicate rows.
-        j = torch.multinomial(dist + 1e-12, 1, generator=gen)
+        j = torch.multinomial((dist + 1e-12).cpu(), 1, generator=gen).to(x.device)
         centres[i] = x[j]
         dist = torch.minimum(dist, (x - centres[i]).pow(2).sum(1))
     for _ in range(LLOYD_ITERATIONS):
@@ -84,14 +86,16 @@ def replace_dead_codes(quantizer: Quantizer, frames: torch.Tensor, dead: torch.T
     for layer in range(quantizer.layers):
         parts = residual.split(residual.shape[1] // quantizer.groups, dim=1)
         for g, (part, m) in enumerate(zip(parts, quantizer.codebooks(layer))):
-            rows = dead[layer * quantizer.groups + g].nonzero().squeeze(1)
+            weight = m.embedding.weight
+            rows = dead[layer * quantizer.groups + g].nonzero().squeeze(1).to(weight.device)
             if rows.numel() == 0:
                 continue
-            weight = m.embedding.weight
             dist = _nearest(part, weight)[0]
-            pick = torch.multinomial(dist + 1e-12, rows.numel(),
-                                     replacement=rows.numel() > part.shape[0], generator=gen)
-            noise = torch.randn(rows.numel(), part.shape[1], generator=gen) * part.std(0)
+            pick = torch.multinomial((dist + 1e-12).cpu(), rows.numel(),
+                                     replacement=rows.numel() > part.shape[0],
+                                     generator=gen).to(part.device)
+            noise = torch.randn(rows.numel(), part.shape[1], generator=gen).to(part.device)
+            noise = noise * part.std(0)
             weight[rows] = part[pick] + REINIT_NOISE * noise
             state = optimizer.state.get(weight, {})
             for key in ("exp_avg", "exp_avg_sq"):
@@ -112,7 +116,7 @@ class CodebookUsage:
 
     def update(self, codes: torch.Tensor) -> None:
         """codes [..., n_codebooks]."""
-        flat = codes.reshape(-1, codes.shape[-1])
+        flat = codes.reshape(-1, codes.shape[-1]).cpu()
         size = self.window.shape[1]
         for k in range(flat.shape[1]):
             counts = torch.bincount(flat[:, k], minlength=size)

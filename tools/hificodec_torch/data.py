@@ -2,14 +2,16 @@
 manifest.tsv beside them), held in memory as int16, and the training crops.
 
 The whole train split is ~150 minutes, ~280 MB as int16: reading it once
-beats streaming FLAC from disk on 2 cores."""
+beats streaming FLAC from disk on 2 cores.
+
+A pack (tools/pack-train-data) is a subset of the corpus as one .npz of int16
+arrays: what travels to a GPU machine, which has numpy but no soundfile."""
 
 import csv
 import os
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
-import soundfile as sf
 
 # The shared folder sits beside the repository checkout.
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -42,6 +44,10 @@ def load_split(data_dir: str, split: str,
                limit: Optional[int] = None) -> List[Tuple[str, np.ndarray]]:
     """(path, int16 samples) of every file of split ("train" or "valid") in
     manifest order; the first `limit` files only when limit is given."""
+    if data_dir.endswith(".npz"):
+        return load_pack_split(data_dir, split, limit)
+    import soundfile as sf  # only here: a pack needs numpy alone
+
     rows = [r for r in _manifest(data_dir) if r["path"].startswith(split + "/")]
     if not rows:
         raise ValueError(f"{data_dir}/manifest.tsv lists no {split}/ files")
@@ -53,6 +59,30 @@ def load_split(data_dir: str, split: str,
                              f"shape {wav.shape}")
         out.append((r["path"], wav))
     return out
+
+
+def save_pack(path: str, splits: Dict[str, List[Tuple[str, np.ndarray]]]) -> None:
+    """Writes {split: [(path, int16 samples)]} as one uncompressed .npz: per
+    split, the samples end to end, their lengths and their corpus paths."""
+    arrays = {}
+    for split, items in splits.items():
+        arrays[split + "_audio"] = np.concatenate([w for _, w in items]).astype(np.int16)
+        arrays[split + "_lengths"] = np.array([len(w) for _, w in items], dtype=np.int64)
+        arrays[split + "_paths"] = np.array([p for p, _ in items])
+    np.savez(path, **arrays)
+
+
+def load_pack_split(path: str, split: str,
+                    limit: Optional[int] = None) -> List[Tuple[str, np.ndarray]]:
+    """load_split's answer from a pack written by save_pack."""
+    with np.load(path) as pack:
+        if split + "_audio" not in pack:
+            raise ValueError(f"{path}: no {split} split in this pack")
+        audio, lengths = pack[split + "_audio"], pack[split + "_lengths"]
+        paths = [str(p) for p in pack[split + "_paths"]]
+    ends = np.cumsum(lengths)
+    out = [(p, audio[e - n:e]) for p, n, e in zip(paths, lengths, ends)]
+    return out[:limit]
 
 
 def to_float(wav: np.ndarray) -> np.ndarray:

@@ -52,10 +52,11 @@ def evaluate(model: HiFiCodec, utterances: List[np.ndarray]) -> Dict[str, float]
     was_training = model.training
     model.eval()
     hop, rate = model.config.hop, model.config.sample_rate
+    device = next(model.parameters()).device
     logmel, sisdr = [], []
     for wav in utterances:
         wav = wav[: len(wav) // hop * hop]
-        out = model(torch.from_numpy(wav).unsqueeze(0))[0].squeeze(0).numpy()
+        out = model(torch.from_numpy(wav).unsqueeze(0).to(device))[0].squeeze(0).cpu().numpy()
         logmel.append(logmel_distance(wav, out, rate))
         sisdr.append(si_sdr_db(wav, out))
     model.train(was_training)

@@ -98,7 +98,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     ap.add_argument("--config", required=True, help="built-in config name or JSON file")
     ap.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder (created)")
     ap.add_argument("--data", default=DEFAULT_DIR,
-                    help=f"speech corpus with train/, valid/, manifest.tsv (default {DEFAULT_DIR})")
+                    help=f"speech corpus with train/, valid/, manifest.tsv (default {DEFAULT_DIR}),"
+                         " or a pack of it (.npz, tools/pack-train-data)")
     ap.add_argument("--max-minutes", type=float, help="stop (checkpointed) after this long")
     ap.add_argument("--max-steps", type=int, help="stop at this total step count")
     for name, value in DEFAULTS.items():
@@ -106,6 +107,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
                         help=f"default {value}" + ("; a resumed run may change it"
                                                    if name in MAY_CHANGE else ""))
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    ap.add_argument("--device", default="cpu",
+                    help="torch device: cpu (default) or cuda; the checkpoint and the model "
+                         "files are the same either way, so a run can move between them")
     ap.add_argument("--log-every", type=int, default=10, help="steps per log line (default 10)")
     ap.add_argument("--eval-every", type=int, default=500,
                     help="steps per validation and model export (default 500)")
@@ -162,7 +166,11 @@ class Trainer:
     def __init__(self, args: argparse.Namespace):
         self.args = args
         self.ckpt_path = os.path.join(args.out, "checkpoint.pt")
-        saved = torch.load(self.ckpt_path) if os.path.exists(self.ckpt_path) else None
+        self.device = torch.device(args.device)
+        # Loaded on the CPU, then moved with the modules and optimizers: a run
+        # started on a GPU resumes here and the other way round.
+        saved = (torch.load(self.ckpt_path, map_location="cpu", weights_only=False)
+                 if os.path.exists(self.ckpt_path) else None)
         self.cfg = load_config(args.config)
         if saved is not None and saved["config"] != self.cfg.to_dict():
             raise SystemExit(f"error: {args.out} holds a run of another config; "
@@ -178,10 +186,10 @@ class Trainer:
         self.sampler = CropSampler([w for _, w in train], seed)
 
         torch.manual_seed(seed)
-        self.model = HiFiCodec(self.cfg)
+        self.model = HiFiCodec(self.cfg).to(self.device)
         use_polyphase(self.model)
-        self.disc = MultiResolutionSTFTDiscriminator()
-        self.spectral = SpectralLoss(self.cfg.sample_rate)
+        self.disc = MultiResolutionSTFTDiscriminator().to(self.device)
+        self.spectral = SpectralLoss(self.cfg.sample_rate).to(self.device)
         lr = self.hp["lr"]
         codebooks = list(self.model.quantizer.parameters())
         others = [p for n, p in self.model.named_parameters() if not n.startswith("quantizer.")]
@@ -231,7 +239,7 @@ class Trainer:
         self.gen.set_state(s["gen"])
         self.sampler.set_state(s["data_rng"])
         self.usage.load_state_dict(s["usage"])
-        self.latents.extend(s["latents"])
+        self.latents.extend(x.to(self.device) for x in s["latents"])
         self.step, self.elapsed_before = s["step"], s["elapsed_s"]
         self.best_logmel = s["best_logmel"]
         # A new base lr on resume scales every group (the codebooks keep their
@@ -267,7 +275,8 @@ class Trainer:
         return max(1, round(self.hp["segment_seconds"] * self.cfg.sample_rate / hop)) * hop
 
     def batch(self) -> torch.Tensor:
-        return torch.from_numpy(self.sampler.batch(self.hp["batch"], self.n_samples()))
+        wav = torch.from_numpy(self.sampler.batch(self.hp["batch"], self.n_samples()))
+        return wav.to(self.device)
 
     @torch.no_grad()
     def init_codebooks(self) -> None:
@@ -386,12 +395,19 @@ def _export(model: HiFiCodec, path: str) -> None:
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.device.startswith("cuda"):
+        # TF32 convolutions and matmuls: ~8x the fp32 rate on an H100, with a
+        # 10-bit mantissa that the losses' noise floor is far above.
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
     os.makedirs(args.out, exist_ok=True)
     trainer = Trainer(args)
     hp = trainer.hp
     print(f"{trainer.cfg.name}: batch {hp['batch']} x {trainer.n_samples()} samples, "
           f"lr {hp['lr']}, VQ from step {hp['vq_start_step']}, "
-          f"GAN from step {hp['gan_start_step']}, seed {hp['seed']}, {args.threads} threads",
+          f"GAN from step {hp['gan_start_step']}, seed {hp['seed']}, {args.threads} threads, "
+          f"{args.device}",
           flush=True)
 
     stop = []
