@@ -20,6 +20,16 @@ void hfc_client_options_init(hfc_client_options *options)
     options->timeout_ms = 10000;
 }
 
+void hfc_client_note_model(hfc_client_info *info, const hfc_proto_model *model)
+{
+    info->sample_rate_hz = (int)model->sample_rate_hz;
+    info->hop_samples = (int)model->hop_samples;
+    info->n_codebooks = (int)model->n_codebooks;
+    info->codebook_size = (int)model->codebook_size;
+    info->causal = (model->flags & HFC_PROTO_MODEL_CAUSAL) != 0;
+    info->model_id = model->model_id;
+}
+
 int64_t hfc_client_now_ms(void)
 {
     struct timespec ts;
@@ -101,12 +111,7 @@ static int handshake(hfc_client *client, const char *name)
     info->max_message_bytes = (int)ok.max_message_bytes;
     info->max_streams = (int)ok.max_streams;
     info->idle_timeout_ms = (int)ok.idle_timeout_ms;
-    info->sample_rate_hz = (int)ok.model.sample_rate_hz;
-    info->hop_samples = (int)ok.model.hop_samples;
-    info->n_codebooks = (int)ok.model.n_codebooks;
-    info->codebook_size = (int)ok.model.codebook_size;
-    info->causal = (ok.model.flags & HFC_PROTO_MODEL_CAUSAL) != 0;
-    info->model_id = ok.model.model_id;
+    hfc_client_note_model(info, &ok.model);
     return size_buffers(client);
 }
 

@@ -60,6 +60,10 @@ struct hfc_client {
 int64_t hfc_client_now_ms(void);
 int hfc_client_remaining_ms(int timeout_ms, int64_t start_ms);
 
+/* The model fields of info from the model a HELLO_OK or OPEN_OK names: what
+ * new streams get (after a reload, what the last opened stream got). */
+void hfc_client_note_model(hfc_client_info *info, const hfc_proto_model *model);
+
 hfc_client_stream_entry *hfc_client_find_stream(hfc_client *client, int id);
 void hfc_client_forget_stream(hfc_client *client, int id);
 

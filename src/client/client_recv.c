@@ -38,13 +38,7 @@ static void note_open_ok(hfc_client *client, hfc_client_stream_entry *entry, con
     entry->codebook_size = ok.model.codebook_size;
     entry->max_samples = ok.max_samples_per_message;
     entry->max_frames = ok.max_frames_per_message;
-    hfc_client_info *info = &client->info;
-    info->sample_rate_hz = (int)ok.model.sample_rate_hz;
-    info->hop_samples = (int)ok.model.hop_samples;
-    info->n_codebooks = (int)ok.model.n_codebooks;
-    info->codebook_size = (int)ok.model.codebook_size;
-    info->causal = (ok.model.flags & HFC_PROTO_MODEL_CAUSAL) != 0;
-    info->model_id = ok.model.model_id;
+    hfc_client_note_model(&client->info, &ok.model);
 }
 
 /* Checks the message in recv_buf against the protocol and the stream it names,

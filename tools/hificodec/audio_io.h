@@ -44,4 +44,10 @@ int hfc_cli_audio_write(const char *path, const float *samples, int64_t n_sample
  * or -1 with a one-line message in err. */
 int hfc_cli_audio_check_writable(const char *path, int as_float, char *err, size_t err_bytes);
 
+/* A float sample as the 16-bit files above hold it: scaled by 32768 (mirroring
+ * libsndfile's 1/32768 when it reads them; libsndfile itself would write with
+ * 32767), rounded, clipped, NaN to -32768. Live recordings use it too, so a
+ * recording equals decoding the same tokens to a file. */
+short hfc_cli_float_to_pcm16(float sample);
+
 #endif

@@ -57,8 +57,7 @@ static int write_npy(const char *path, const float *samples, int64_t n_samples, 
     return result;
 }
 
-/* Scales by 32768 to mirror libsndfile's 1/32768 when it reads 16-bit files. */
-static short to_pcm16(float sample)
+short hfc_cli_float_to_pcm16(float sample)
 {
     float scaled = sample * 32768.0f;
     if (!(scaled > -32768.0f)) /* also NaN */
@@ -94,7 +93,7 @@ static int encode_sndfile(hfc_sndfile_memory *memory, const audio_format *format
         sf_count_t n = n_samples - start < CHUNK ? (sf_count_t)(n_samples - start) : CHUNK;
         if (subtype == SF_FORMAT_PCM_16) {
             for (sf_count_t i = 0; i < n; i++)
-                pcm[i] = to_pcm16(samples[start + i]);
+                pcm[i] = hfc_cli_float_to_pcm16(samples[start + i]);
             ok = sf_write_short(file, pcm, n) == n;
         } else {
             ok = sf_write_float(file, samples + start, n) == n;

@@ -4,7 +4,6 @@
 #include "error_text.h"
 #include "file_io.h"
 
-#include <math.h>
 #include <sndfile.h>
 #include <string.h>
 
@@ -72,25 +71,13 @@ int hfc_record_open(hfc_record *record, const char *path, int rate_hz, char *err
     return 0;
 }
 
-/* As `decode` writes 16-bit files: scaled by 32768 (libsndfile would use 32767),
- * rounded, clipped; so a recording equals decoding the same tokens to a file. */
-static short to_pcm16(float sample)
-{
-    float scaled = sample * 32768.0f;
-    if (!(scaled > -32768.0f)) /* also NaN */
-        return -32768;
-    if (scaled > 32767.0f)
-        return 32767;
-    return (short)lrintf(scaled);
-}
-
 static int write_pcm16(hfc_record *record, const float *samples, int64_t n_samples)
 {
     short pcm[1024];
     for (int64_t start = 0; start < n_samples; start += 1024) {
         sf_count_t n = n_samples - start < 1024 ? (sf_count_t)(n_samples - start) : 1024;
         for (sf_count_t i = 0; i < n; i++)
-            pcm[i] = to_pcm16(samples[start + i]);
+            pcm[i] = hfc_cli_float_to_pcm16(samples[start + i]);
         if (sf_writef_short(record->sndfile, pcm, n) != n)
             return -1;
     }
