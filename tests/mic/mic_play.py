@@ -12,7 +12,7 @@ import zlib
 import numpy as np
 
 from alsa_rig import AlsaRig
-from mictest import RATE, Daemon, Failures, Mic, played_matches, speech, wav_write
+from mictest import RATE, Daemon, Failures, Mic, played_matches
 
 SECONDS = 3.0
 
@@ -34,9 +34,7 @@ def with_other_model_id(data):
 
 def main():
     mic, failures = Mic(sys.argv), Failures()
-    clip = speech(SECONDS)
-    wav = mic.path('clip.wav')
-    wav_write(wav, np.round(clip * 32768), RATE)
+    clip, wav = mic.speech_clip(SECONDS)
     hfc, npy = mic.path('clip.hfc'), mic.path('clip.npy')
     for out in [hfc, npy]:
         status, _, err = mic.run('encode', '-m', mic.model, wav, out)

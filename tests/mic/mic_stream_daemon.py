@@ -11,8 +11,8 @@ import time
 import numpy as np
 
 from alsa_rig import AlsaRig
-from mictest import (RATE, Daemon, Failures, Mic, hfc_parse, prefix_equal, speech, token_diff,
-                     wav_write, with_one_retry)
+from mictest import (Daemon, Failures, Mic, capture_differs, hfc_parse, prefix_equal, token_diff,
+                     with_one_retry)
 
 SECONDS = 3.0
 
@@ -28,9 +28,7 @@ def wait_for_frames(path, n_frames, timeout_s=30):
 
 def main():
     mic, failures = Mic(sys.argv), Failures()
-    clip = speech(SECONDS)
-    wav = mic.path('clip.wav')
-    wav_write(wav, np.round(clip * 32768), RATE)
+    clip, wav = mic.speech_clip(SECONDS)
     reference = mic.offline_tokens(failures, wav)
     daemon = Daemon(mic)
     try:
@@ -45,14 +43,9 @@ def main():
                     _, tokens = hfc_parse(open(mic.path('daemon.hfc'), 'rb').read())
                 return status, err, tokens, rig.report()
 
-        def exact(result):
-            tokens = result[2]
-            if tokens.shape == reference.shape and (tokens == reference).all():
-                return None
-            return '%s; %s' % (token_diff(tokens, reference), result[3])
-
-        status, err, tokens, rig_report = with_one_retry(through_daemon, exact,
-                                                         'tokens through the daemon')
+        status, err, tokens, rig_report = with_one_retry(
+            through_daemon, lambda r: capture_differs(r[2], reference, r[3]),
+            'tokens through the daemon')
         failures.check(status == 0, 'stream through the daemon: exit %d, %s' % (status, err))
         failures.check('-> daemon %s' % daemon.socket in err, 'says it uses the daemon')
         failures.check(tokens.shape == reference.shape and (tokens == reference).all(),

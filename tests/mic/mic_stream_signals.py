@@ -12,8 +12,7 @@ import numpy as np
 import soundfile
 
 from alsa_rig import AlsaRig
-from mictest import (HOP, RATE, Failures, Mic, display_lines, hfc_parse, prefix_equal, speech,
-                     wav_write)
+from mictest import HOP, Failures, Mic, display_lines, hfc_parse, prefix_equal
 
 SECONDS = 6.0
 
@@ -42,9 +41,7 @@ def stop_stream(mic, rig, args, watch, watch_bytes, signal_number):
 
 def main():
     mic, failures = Mic(sys.argv), Failures()
-    clip = speech(SECONDS)
-    wav = mic.path('clip.wav')
-    wav_write(wav, np.round(clip * 32768), RATE)
+    clip, wav = mic.speech_clip(SECONDS)
     reference = mic.offline_tokens(failures, wav)
 
     # Ctrl-C with tokens, a recording and playback.

@@ -11,8 +11,8 @@ import numpy as np
 import soundfile
 
 from alsa_rig import AlsaRig
-from mictest import (RATE, Failures, Mic, display_lines, hfc_parse, played_matches, speech,
-                     token_diff, wav_write, with_one_retry)
+from mictest import (RATE, Failures, Mic, capture_differs, display_lines, hfc_parse,
+                     played_matches, token_diff, with_one_retry)
 
 SECONDS = 3.0
 
@@ -36,20 +36,13 @@ def check_display(failures, err, frames):
 
 def main():
     mic, failures = Mic(sys.argv), Failures()
-    clip = speech(SECONDS)
-    wav = mic.path('clip.wav')
-    wav_write(wav, np.round(clip * 32768), RATE)
+    clip, wav = mic.speech_clip(SECONDS)
     reference = mic.offline_tokens(failures, wav)
     np.save(mic.path('reference.npy'), reference.astype(np.int16))
     status, _, err = mic.run('decode', '-m', mic.model, mic.path('reference.npy'),
                              mic.path('reference.wav'))
     reference_wav = soundfile.read(mic.path('reference.wav'), dtype='int16')[0]
     reference_audio = mic.offline_audio(failures, mic.path('reference.npy'))
-
-    def exact(tokens, rig_report):
-        if tokens.shape == reference.shape and (tokens == reference).all():
-            return None
-        return '%s; %s' % (token_diff(tokens, reference), rig_report)
 
     # Tokens to stdout, monitor on, recording on.
     def to_stdout():
@@ -61,7 +54,8 @@ def main():
             return status, out, err, played, both_sides, rig.report()
 
     status, out, err, played, both_sides, rig_report = with_one_retry(
-        to_stdout, lambda r: r[0] != 0 and 'exit %d' % r[0] or exact(hfc_parse(r[1])[1], r[5]),
+        to_stdout,
+        lambda r: 'exit %d' % r[0] if r[0] else capture_differs(hfc_parse(r[1])[1], reference, r[5]),
         'tokens to stdout')
     failures.check(status == 0, 'stream to stdout: exit %d, %s' % (status, err[-500:]))
     header, tokens = hfc_parse(out)
@@ -93,7 +87,7 @@ def main():
             return status, err, played, rig.report(), tokens
 
     status, err, played, rig_report, tokens = with_one_retry(
-        to_npy, lambda r: exact(r[4], r[3]), 'tokens to .npy')
+        to_npy, lambda r: capture_differs(r[4], reference, r[3]), 'tokens to .npy')
     failures.check(status == 0, 'stream to .npy: exit %d, %s' % (status, err[-500:]))
     failures.check(tokens.dtype == np.int16 and tokens.shape == reference.shape and
                    (tokens == reference).all(), '.npy live tokens equal offline encode (%s, %s; '

@@ -48,6 +48,14 @@ class Mic:
         return subprocess.Popen([self.exe] + [str(a) for a in args], env=env,
                                 stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
+    def speech_clip(self, seconds):
+        """Real speech at the model's rate, and clip.wav holding it as 16-bit PCM
+        (so the WAV and the "microphone" carry the same samples)."""
+        clip = speech(seconds)
+        wav = self.path('clip.wav')
+        wav_write(wav, np.round(clip * 32768), RATE)
+        return clip, wav
+
     def offline_tokens(self, failures, wav):
         """`hificodec encode` of a file: the reference tokens, [frames, codebooks]."""
         out = self.path('offline-%d.npy' % time.monotonic_ns())
@@ -101,6 +109,14 @@ def token_diff(tokens, reference):
     first = int(differ[0]) if len(differ) else -1
     return '%s vs %s, %d of the first %d frames differ, first at frame %d' % (
         tokens.shape, reference.shape, len(differ), n, first)
+
+
+def capture_differs(tokens, reference, rig_report):
+    """None when live tokens equal the offline encode; else where they part and
+    the rig's timing, for a failure message or with_one_retry."""
+    if tokens.shape == reference.shape and (tokens == reference).all():
+        return None
+    return '%s; %s' % (token_diff(tokens, reference), rig_report)
 
 
 def with_one_retry(run_once, exact, what):
