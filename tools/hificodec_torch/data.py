@@ -85,6 +85,19 @@ def load_pack_split(path: str, split: str,
     return out[:limit]
 
 
+# Validation utterances by default: enough to rank checkpoints, few enough that
+# a validation takes seconds on a CPU.
+DEFAULT_VALID_FILES = 12
+
+
+def spread(items: list, n: int) -> list:
+    """n of items (all when n <= 0 or n >= len), evenly spaced from the first to
+    the last: the validation set, so that it spans the split's sources."""
+    if n <= 0 or n >= len(items):
+        return list(items)
+    return [items[i] for i in np.linspace(0, len(items) - 1, n).round().astype(int)]
+
+
 def to_float(wav: np.ndarray) -> np.ndarray:
     return wav.astype(np.float32) / 32768.0
 

@@ -33,7 +33,7 @@ import torch
 
 from . import codebook_init
 from .config import load_config
-from .data import DEFAULT_DIR, CropSampler, load_split, to_float
+from .data import DEFAULT_DIR, DEFAULT_VALID_FILES, CropSampler, load_split, spread, to_float
 from .discriminator import MultiResolutionSTFTDiscriminator
 from .evaluate import evaluate
 from .export import load_model_file, save_model_file
@@ -113,8 +113,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     ap.add_argument("--log-every", type=int, default=10, help="steps per log line (default 10)")
     ap.add_argument("--eval-every", type=int, default=500,
                     help="steps per validation and model export (default 500)")
-    ap.add_argument("--valid-files", type=int, default=12,
-                    help="validation utterances, spread over valid/ (default 12; 0: all)")
+    ap.add_argument("--valid-files", type=int, default=DEFAULT_VALID_FILES,
+                    help=f"validation utterances, spread over valid/ "
+                         f"(default {DEFAULT_VALID_FILES}; 0: all)")
     ap.add_argument("--checkpoint-minutes", type=float, default=10.0,
                     help="minutes between checkpoints (default 10)")
     ap.add_argument("--limit-files", type=int, help="only the first N files of each split "
@@ -180,9 +181,7 @@ class Trainer:
 
         train = load_split(args.data, "train", args.limit_files)
         valid = load_split(args.data, "valid", args.limit_files)
-        n_valid = len(valid) if args.valid_files <= 0 else min(args.valid_files, len(valid))
-        picks = np.linspace(0, len(valid) - 1, n_valid).round().astype(int)
-        self.valid = [to_float(valid[i][1]) for i in picks]
+        self.valid = [to_float(w) for _, w in spread(valid, args.valid_files)]
         self.sampler = CropSampler([w for _, w in train], seed)
 
         torch.manual_seed(seed)
