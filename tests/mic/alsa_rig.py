@@ -165,10 +165,12 @@ class Drain(threading.Thread):
         self.rate = rate
         self.stopping = threading.Event()
         self.sessions = []
+        self.in_session = False  # a player has the FIFO open, or its last bytes are unread
 
     def run(self):
         while not self.stopping.is_set():
             fd = os.open(self.fifo, os.O_RDONLY)
+            self.in_session = True
             try:  # a small pipe, so the player cannot run far ahead of the "DAC"
                 fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
             except OSError:
@@ -189,6 +191,7 @@ class Drain(threading.Thread):
             usable = len(received) // (2 * SAMPLE_BYTES) * (2 * SAMPLE_BYTES)
             frames = np.frombuffer(bytes(received[:usable]), dtype='<f4').reshape(-1, 2)
             self.sessions.append(frames)
+            self.in_session = False
 
     def played(self):
         """The last session that played anything, as [frames, 2]."""
@@ -252,9 +255,14 @@ class AlsaRig:
         return 'rig: %d capture sessions, feeder at worst %.1f ms behind real time (lead %.0f ms)' % (
             self.feeder.sessions, self.feeder.max_late_s * 1000, self.feeder.lead_s * 1000)
 
-    def played(self, settle_s=0.3):
+    def played(self, settle_s=0.3, timeout_s=10.0):
         """What the speaker played, once the drain has seen the stream close: the
-        left channel, and whether the right one was the same (mono on both)."""
+        left channel, and whether the right one was the same (mono on both). Call
+        it once the player has exited; on a loaded machine the drain may still be
+        reading the player's last bytes after settle_s, so it waits for that too."""
         time.sleep(settle_s)
+        deadline = time.monotonic() + timeout_s
+        while self.drain.in_session and time.monotonic() < deadline:
+            time.sleep(0.01)
         frames = self.drain.played()
         return frames[:, 0].copy(), bool((frames[:, 0] == frames[:, 1]).all())
