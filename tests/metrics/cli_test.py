@@ -72,6 +72,7 @@ def main():
         # The baseline compensates Opus's look-ahead: at most a sample of
         # correlation wobble.
         assert abs(r["delay_samples"]) <= 1, f"opus output not aligned: {r['delay_samples']}"
+        assert r["aligned_by"] == "waveform", r
         assert r["stoi"] > 0.7 and r["estoi"] > 0.5, r
         assert 0.0 < r["logmel_distance"] < 1.0, r
 

@@ -243,6 +243,29 @@ static void check_delay(const float *ref, int64_t n_ref, int64_t delay, int64_t 
     free(deg);
 }
 
+/* A phase-free copy of x delayed by delay samples, like a neural decoder's
+ * output: white noise shaped by x's 5 ms envelope. Its waveform does not
+ * correlate with x at any lag; only the envelope tells the delay. */
+static void check_envelope_delay(const float *x, int64_t n, int64_t delay)
+{
+    const int64_t half = RATE / 400; /* 2.5 ms each side */
+    float *deg = calloc((size_t)n, sizeof(*deg));
+    if (deg == NULL)
+        abort();
+    for (int64_t i = 0; i < n; i++) {
+        double env = 0.0;
+        for (int64_t j = i - delay - half; j <= i - delay + half; j++)
+            env += j >= 0 && j < n ? fabs(x[j]) : 0.0;
+        deg[i] = (float)(env / (double)(2 * half + 1) * gaussian());
+    }
+    hfc_alignment al;
+    int st = hfc_metrics_align(x, n, deg, n, 1600, &al);
+    CHECK(st == HFC_OK && al.by_envelope && llabs(al.delay_samples - delay) <= 16,
+          "phase-free copy delayed %" PRId64 ": status %d, delay %" PRId64 " (by envelope %d)",
+          delay, st, al.delay_samples, al.by_envelope);
+    free(deg);
+}
+
 static void test_align(void)
 {
     int64_t n = 3 * RATE;
@@ -253,6 +276,14 @@ static void test_align(void)
     check_delay(x, n, 1500, 1600, 1500);
     check_delay(x, n, 1, 1, 1);
     check_delay(x, n, 37, 0, 0); /* no search */
+    check_envelope_delay(x, n, 0);
+    check_envelope_delay(x, n, 437);
+    check_envelope_delay(x, n, -250);
+
+    /* A waveform copy never goes by the envelope. */
+    hfc_alignment same;
+    CHECK(hfc_metrics_align(x, n, x, n, 1600, &same) == HFC_OK && same.delay_samples == 0 &&
+          !same.by_envelope, "identical input: delay %" PRId64, same.delay_samples);
 
     /* Silence: delay 0 by the tie rule. */
     float *z = calloc(4000, sizeof(*z));

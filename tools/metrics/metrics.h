@@ -167,17 +167,27 @@ typedef struct hfc_alignment {
                                 deg[deg_offset ..) */
     double correlation;      /* normalised cross-correlation of the two overlaps, in [-1, 1];
                                 0 when either is silent */
+    int by_envelope;         /* 1: the delay came from the band envelopes, the waveform's
+                                correlation peak being elsewhere (see below) */
 } hfc_alignment;
 
 /*
- * Finds the delay of deg against ref that maximises their cross-correlation
- * sum_n ref[n] deg[n + delay] over |delay| <= max_lag_samples (and overlap of at
+ * Finds the delay of deg against ref (|delay| <= max_lag_samples, overlap of at
  * least one sample), then describes the overlap so that both can be trimmed to it
- * (by offset, without copying). The correlation is computed for all lags with one
- * single-precision FFT of size >= n_ref + n_deg - 1; the best lag and its two
- * neighbours on each side are then re-evaluated exactly in double, so a pure
- * delay is found exactly. Ties go to the smallest |delay|, so silent input gives
- * delay 0. max_lag_samples >= 0 (0: no search). The lengths may differ.
+ * (by offset, without copying). Two estimates:
+ * - the waveform's: the lag maximising the cross-correlation sum_n ref[n] deg[n + delay],
+ *   computed for all lags with one single-precision FFT of size >= n_ref + n_deg - 1,
+ *   the best lag and its two neighbours on each side re-evaluated exactly in double,
+ *   so a pure delay is found exactly;
+ * - the band envelopes': the lag (in steps of 16 samples) maximising the summed
+ *   cross-correlation of the log energies of 8 frequency bands in 256-sample frames.
+ * The waveform's stands when the two agree within 32 samples. Otherwise the output
+ * did not keep the waveform's phase (a neural vocoder: its waveform correlation has
+ * no real peak and its maximum lands anywhere), and the delay is the best waveform
+ * lag within 16 samples of the envelopes' (by_envelope = 1). Flat envelopes
+ * (silence, a steady tone) leave the waveform's estimate. Ties go to the smallest
+ * |delay|, so silent input gives delay 0. max_lag_samples >= 0 (0: no search).
+ * The lengths may differ.
  */
 int hfc_metrics_align(const float *ref, int64_t n_ref_samples, const float *deg,
                       int64_t n_deg_samples, int64_t max_lag_samples, hfc_alignment *alignment);
