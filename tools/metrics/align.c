@@ -171,12 +171,14 @@ static float *band_envelopes(const float *x, int64_t n_samples, int64_t *n_frame
         goto done;
     }
     const int bins_per_band = (ENV_WINDOW / 2) / ENV_BANDS;
+    float window[ENV_WINDOW];
+    for (int i = 0; i < ENV_WINDOW; i++)
+        window[i] = (float)(0.5 - 0.5 * cos(2.0 * M_PI * (i + 0.5) / ENV_WINDOW));
     double total = 0.0;
     for (int64_t t = 0; t < frames; t++) {
         for (int i = 0; i < ENV_WINDOW; i++) {
             int64_t s = t * ENV_HOP + i;
-            double w = 0.5 - 0.5 * cos(2.0 * M_PI * (i + 0.5) / ENV_WINDOW);
-            in[i] = s < n_samples ? (float)(w * x[s]) : 0.0f;
+            in[i] = s < n_samples ? window[i] * x[s] : 0.0f;
         }
         fftwf_execute(plan);
         for (int band = 0; band < ENV_BANDS; band++) {
