@@ -53,11 +53,18 @@ def evaluate(model: HiFiCodec, utterances: List[np.ndarray]) -> Dict[str, float]
     model.eval()
     hop, rate = model.config.hop, model.config.sample_rate
     device = next(model.parameters()).device
+    # Every utterance is a new shape: cuDNN's autotuner (on for training)
+    # would search afresh for each one, and once is all it is run.
+    benchmark = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = False
     logmel, sisdr = [], []
-    for wav in utterances:
-        wav = wav[: len(wav) // hop * hop]
-        out = model(torch.from_numpy(wav).unsqueeze(0).to(device))[0].squeeze(0).cpu().numpy()
-        logmel.append(logmel_distance(wav, out, rate))
-        sisdr.append(si_sdr_db(wav, out))
-    model.train(was_training)
+    try:
+        for wav in utterances:
+            wav = wav[: len(wav) // hop * hop]
+            out = model(torch.from_numpy(wav).unsqueeze(0).to(device))[0].squeeze(0).cpu().numpy()
+            logmel.append(logmel_distance(wav, out, rate))
+            sisdr.append(si_sdr_db(wav, out))
+    finally:
+        torch.backends.cudnn.benchmark = benchmark
+        model.train(was_training)
     return {"logmel": float(np.mean(logmel)), "si_sdr": float(np.mean(sisdr))}

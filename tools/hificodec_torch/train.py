@@ -21,6 +21,7 @@ log-mel distance early on.
 """
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -34,7 +35,7 @@ import torch
 from . import codebook_init
 from .config import load_config
 from .data import DEFAULT_DIR, DEFAULT_VALID_FILES, CropSampler, load_split, spread, to_float
-from .discriminator import MultiResolutionSTFTDiscriminator
+from .discriminator import KINDS as DISC_KINDS, build_discriminator
 from .evaluate import evaluate
 from .export import load_model_file, save_model_file
 from .losses import (SpectralLoss, discriminator_loss, feature_matching_loss,
@@ -52,11 +53,21 @@ DEFAULTS = {
     "lr_decay": 0.99999,
     "vq_start_step": 200,
     "gan_start_step": 20000,
+    # Steps from --gan-start-step in which only the discriminator learns: a
+    # new discriminator's verdicts are noise, and the generator of a trained
+    # codec would otherwise be pushed around by them.
+    "gan_warmup_steps": 0,
+    # Steps over which the lr ramps up linearly from lr / warmup: a run
+    # started from a trained model (--init-from) has a fresh optimizer, whose
+    # first steps move every parameter by about the full lr in the direction
+    # of one noisy gradient.
+    "lr_warmup_steps": 0,
+    "disc": "msstft",
     "seed": 0,
 }
 # Hyperparameters a resumed run may change (they shape the batches or switch
 # a phase, not the state); the others must match the checkpoint.
-MAY_CHANGE = ("batch", "segment_seconds", "gan_start_step", "lr")
+MAY_CHANGE = ("batch", "segment_seconds", "gan_start_step", "gan_warmup_steps", "lr")
 
 ADAM_BETAS = (0.8, 0.99)
 # Loss weights. The mel loss is in log10 power, twice HiFi-GAN's
@@ -103,10 +114,14 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     ap.add_argument("--max-minutes", type=float, help="stop (checkpointed) after this long")
     ap.add_argument("--max-steps", type=int, help="stop at this total step count")
     for name, value in DEFAULTS.items():
+        if name == "disc":
+            continue  # below, with its choices
         ap.add_argument("--" + name.replace("_", "-"), type=type(value), default=None,
                         help=f"default {value}" + ("; a resumed run may change it"
                                                    if name in MAY_CHANGE else ""))
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    ap.add_argument("--disc", choices=DISC_KINDS, default=None,
+                    help=f"the adversary (default {DEFAULTS['disc']}; kept in the checkpoint)")
     ap.add_argument("--device", default="cpu",
                     help="torch device: cpu (default) or cuda; the checkpoint and the model "
                          "files are the same either way, so a run can move between them")
@@ -131,6 +146,8 @@ def _hparams(args: argparse.Namespace, saved: Optional[dict]) -> dict:
     given = {k: getattr(args, k) for k in DEFAULTS if getattr(args, k) is not None}
     if saved is None:
         return {**DEFAULTS, **given}
+    # A checkpoint from before a hyperparameter existed ran with its default.
+    saved = {**DEFAULTS, **saved}
     for k, v in given.items():
         if v != saved[k]:
             if k not in MAY_CHANGE:
@@ -187,7 +204,7 @@ class Trainer:
         torch.manual_seed(seed)
         self.model = HiFiCodec(self.cfg).to(self.device)
         use_polyphase(self.model)
-        self.disc = MultiResolutionSTFTDiscriminator().to(self.device)
+        self.disc = build_discriminator(self.hp["disc"]).to(self.device)
         self.spectral = SpectralLoss(self.cfg.sample_rate).to(self.device)
         lr = self.hp["lr"]
         codebooks = list(self.model.quantizer.parameters())
@@ -291,6 +308,23 @@ class Trainer:
               f"({seconds:.0f} s); quantization starts", flush=True)
         self.window_start += seconds  # not training time
 
+    @contextlib.contextmanager
+    def _warmup(self, opt: torch.optim.Optimizer):
+        """opt's lrs scaled for one step during the lr warm-up, then restored,
+        so the schedulers' own bookkeeping never sees the ramp."""
+        n = self.hp["lr_warmup_steps"]
+        if self.step >= n:
+            yield
+            return
+        saved = [group["lr"] for group in opt.param_groups]
+        for group in opt.param_groups:
+            group["lr"] *= (self.step + 1) / n
+        try:
+            yield
+        finally:
+            for group, lr in zip(opt.param_groups, saved):
+                group["lr"] = lr
+
     def train_step(self) -> None:
         if self.step == self.hp["vq_start_step"]:
             self.init_codebooks()
@@ -312,7 +346,8 @@ class Trainer:
             loss_d = discriminator_loss(real, self.disc(wav_hat.detach()))
             self.opt_d.zero_grad()
             loss_d.backward()
-            self.opt_d.step()
+            with self._warmup(self.opt_d):
+                self.opt_d.step()
             self.sched_d.step()
             # The feature-matching targets are the real features from before
             # this update (detached): one discriminator pass fewer per step.
@@ -320,14 +355,16 @@ class Trainer:
             fake = self.disc(wav_hat)
             self.disc.requires_grad_(True)
             adv, fm = generator_adv_loss(fake), feature_matching_loss(real, fake)
-            loss = loss + adv + FM_WEIGHT * fm
+            if self.step >= self.hp["gan_start_step"] + self.hp["gan_warmup_steps"]:
+                loss = loss + adv + FM_WEIGHT * fm
             logs.update(adv=adv.item(), fm=fm.item(), disc=loss_d.item())
         if not torch.isfinite(loss):
             raise FloatingPointError(f"step {self.step}: loss {loss.item()} ({logs}); "
                                      f"the last checkpoint is untouched")
         self.opt_g.zero_grad()
         loss.backward()
-        self.opt_g.step()
+        with self._warmup(self.opt_g):
+            self.opt_g.step()
         self.sched_g.step()
         self.step += 1
 
