@@ -62,12 +62,16 @@ DEFAULTS = {
     # first steps move every parameter by about the full lr in the direction
     # of one noisy gradient.
     "lr_warmup_steps": 0,
+    # Weight of the band-level loss (losses.SpectralLoss): each mel band's
+    # energy over a crop, in log10 units. 0 in the runs before it existed.
+    "level_weight": 0.0,
     "disc": "msstft",
     "seed": 0,
 }
 # Hyperparameters a resumed run may change (they shape the batches or switch
 # a phase, not the state); the others must match the checkpoint.
-MAY_CHANGE = ("batch", "segment_seconds", "gan_start_step", "gan_warmup_steps", "lr")
+MAY_CHANGE = ("batch", "segment_seconds", "gan_start_step", "gan_warmup_steps", "lr",
+              "level_weight")
 
 ADAM_BETAS = (0.8, 0.99)
 # Loss weights. The mel loss is in log10 power, twice HiFi-GAN's
@@ -98,8 +102,9 @@ REINIT_EVERY = 200
 CODEBOOK_LR_SCALE = 10.0
 LATENT_BUFFER_STEPS = 8
 
-LOG_COLUMNS = ["step", "elapsed_s", "s_per_step", "lr", "mel", "stft", "vq", "adv", "fm", "disc"]
-VALID_COLUMNS = ["step", "elapsed_s", "logmel", "si_sdr", "best_logmel"]
+LOG_COLUMNS = ["step", "elapsed_s", "s_per_step", "lr", "mel", "stft", "vq", "adv", "fm", "disc",
+               "level"]
+VALID_COLUMNS = ["step", "elapsed_s", "logmel", "si_sdr", "best_logmel", "level_db"]
 
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
@@ -338,9 +343,11 @@ class Trainer:
             zq, vq = latent, latent.new_zeros(())
         wav_hat = self.model.generator(zq).squeeze(1)
 
-        mel, stft = self.spectral(wav_hat, wav)
+        mel, stft, level = self.spectral(wav_hat, wav)
         loss = MEL_WEIGHT * mel + STFT_WEIGHT * stft + VQ_WEIGHT * vq
-        logs = {"mel": mel.item(), "stft": stft.item(), "vq": vq.item()}
+        if self.hp["level_weight"]:
+            loss = loss + self.hp["level_weight"] * level
+        logs = {"mel": mel.item(), "stft": stft.item(), "vq": vq.item(), "level": level.item()}
         if self.step >= self.hp["gan_start_step"]:
             real = self.disc(wav)
             loss_d = discriminator_loss(real, self.disc(wav_hat.detach()))
@@ -395,7 +402,8 @@ class Trainer:
         replaced = sum(self.window.get("replaced", []))
         usage = " ".join(f"{u:.2f}/{p:.0f}" for u, p in stats)
         print(f"step {self.step} {row['s_per_step']:.2f} s/step lr {row['lr']:.3g} "
-              f"mel {row['mel']:.4f} stft {row['stft']:.4f} vq {row['vq']:.4f}"
+              f"mel {row['mel']:.4f} stft {row['stft']:.4f} vq {row['vq']:.4f} "
+              f"level {row['level']:.3f}"
               + (f" adv {row['adv']:.3f} fm {row['fm']:.3f} disc {row['disc']:.3f}"
                  if "adv" in self.window else "")
               + (f" | used/ppl {usage}" if self.step > self.hp["vq_start_step"] else "")
@@ -413,8 +421,10 @@ class Trainer:
             _export(self.model, os.path.join(out, "best.safetensors"))
         _append_tsv(os.path.join(out, "valid.tsv"), VALID_COLUMNS,
                     {"step": self.step, "elapsed_s": round(elapsed), "logmel": m["logmel"],
-                     "si_sdr": m["si_sdr"], "best_logmel": self.best_logmel})
+                     "si_sdr": m["si_sdr"], "best_logmel": self.best_logmel,
+                     "level_db": m["level_db"]})
         print(f"valid step {self.step}: log-mel {m['logmel']:.4f} SI-SDR {m['si_sdr']:.2f} dB "
+              f"level {m['level_db']:+.2f} dB "
               f"(best log-mel {self.best_logmel:.4f}; {len(self.valid)} utterances, "
               f"{time.monotonic() - t:.0f} s)", flush=True)
         # Validation time is not training time.
