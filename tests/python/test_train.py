@@ -5,7 +5,7 @@ codebook init and a quantized GAN step); the exported model file reads back.
 A new run can start from a model file (--init-from), and a run can train from
 a pack of the corpus (tools/pack-train-data). The later recipe options
 (multi-period discriminator, discriminator warm-up, lr warm-up, band-level
-loss) resume exactly, and the warm-up leaves the codec's update untouched.
+loss, augmentation) resume exactly, and the warm-up leaves the codec's update untouched.
 Also: the polyphase transposed conv equals torch's, the band-level loss
 reads a gain correctly, and a missing corpus is a clear error."""
 
@@ -111,11 +111,12 @@ class TrainTest(unittest.TestCase):
 
     def test_new_recipe_options_resume_exactly(self):
         """The multi-period discriminator, the discriminator-only warm-up, the
-        lr warm-up and the band-level loss are kept in the checkpoint: 2
-        steps straight equal 1 + 1 with a resume, bit for bit."""
+        lr warm-up, the band-level loss and the crop augmentation are kept in
+        the checkpoint: 2 steps straight equal 1 + 1 with a resume, bit for
+        bit."""
         with tempfile.TemporaryDirectory() as tmp:
             opts = ["--disc", "mpd+msstft", "--gan-warmup-steps", "1", "--lr-warmup-steps", "3",
-                    "--level-weight", "2"]
+                    "--level-weight", "2", "--augment", "noise:0.5,eq:0.5,reverb:0.5"]
             straight, resumed = os.path.join(tmp, "a"), os.path.join(tmp, "b")
             run(straight, 2, opts)
             run(resumed, 1, opts)

@@ -32,9 +32,10 @@ from typing import Dict, List, Optional
 import numpy as np
 import torch
 
-from . import codebook_init
+from . import augment, codebook_init
 from .config import load_config
-from .data import DEFAULT_DIR, DEFAULT_VALID_FILES, CropSampler, load_split, spread, to_float
+from .data import (DEFAULT_DIR, DEFAULT_NOISE_DIR, DEFAULT_VALID_FILES, CropSampler,
+                   load_noise, load_split, spread, to_float)
 from .discriminator import KINDS as DISC_KINDS, build_discriminator
 from .evaluate import evaluate
 from .export import load_model_file, save_model_file
@@ -66,12 +67,15 @@ DEFAULTS = {
     # energy over a crop, in log10 units. 0 in the runs before it existed.
     "level_weight": 0.0,
     "disc": "msstft",
+    # Crop augmentation (augment.py), e.g. "noise:0.5,eq:0.3,reverb:0.2":
+    # each kind applied with its probability; "" for none.
+    "augment": "",
     "seed": 0,
 }
 # Hyperparameters a resumed run may change (they shape the batches or switch
 # a phase, not the state); the others must match the checkpoint.
 MAY_CHANGE = ("batch", "segment_seconds", "gan_start_step", "gan_warmup_steps", "lr",
-              "level_weight")
+              "level_weight", "augment")
 
 ADAM_BETAS = (0.8, 0.99)
 # Loss weights. The mel loss is in log10 power, twice HiFi-GAN's
@@ -119,14 +123,20 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     ap.add_argument("--max-minutes", type=float, help="stop (checkpointed) after this long")
     ap.add_argument("--max-steps", type=int, help="stop at this total step count")
     for name, value in DEFAULTS.items():
-        if name == "disc":
-            continue  # below, with its choices
+        if name in ("disc", "augment"):
+            continue  # below, with their own help
         ap.add_argument("--" + name.replace("_", "-"), type=type(value), default=None,
                         help=f"default {value}" + ("; a resumed run may change it"
                                                    if name in MAY_CHANGE else ""))
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     ap.add_argument("--disc", choices=DISC_KINDS, default=None,
                     help=f"the adversary (default {DEFAULTS['disc']}; kept in the checkpoint)")
+    ap.add_argument("--augment", default=None, metavar="KIND:P,...",
+                    help="crop augmentation: noise, eq, reverb, each with a probability, e.g. "
+                         "noise:0.5,eq:0.3,reverb:0.2 (default none; a resumed run may change it)")
+    ap.add_argument("--noise", default=DEFAULT_NOISE_DIR,
+                    help=f"noise recordings for --augment noise: a folder of 16 kHz FLAC/WAV "
+                         f"or a pack with a noise split (default {DEFAULT_NOISE_DIR})")
     ap.add_argument("--device", default="cpu",
                     help="torch device: cpu (default) or cuda; the checkpoint and the model "
                          "files are the same either way, so a run can move between them")
@@ -204,7 +214,11 @@ class Trainer:
         train = load_split(args.data, "train", args.limit_files)
         valid = load_split(args.data, "valid", args.limit_files)
         self.valid = [to_float(w) for _, w in spread(valid, args.valid_files)]
-        self.sampler = CropSampler([w for _, w in train], seed)
+        spec = augment.parse_spec(self.hp["augment"])
+        noises = ([to_float(w) for _, w in load_noise(args.noise)] if spec.get("noise")
+                  else None)
+        self.sampler = CropSampler([w for _, w in train], seed,
+                                   augment.Augmenter(spec, noises) if spec else None)
 
         torch.manual_seed(seed)
         self.model = HiFiCodec(self.cfg).to(self.device)
