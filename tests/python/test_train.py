@@ -144,6 +144,28 @@ class TrainTest(unittest.TestCase):
             moved = [n for n, t in a["disc"].items() if not torch.equal(t, b["disc"][n])]
             self.assertTrue(moved, "the discriminator did not learn during its warm-up")
 
+    def test_generator_only_leaves_encoder_and_codebooks(self):
+        """--train generator: after two steps (one with the adversary) the
+        encoder and the codebooks are the start's, bit for bit, and the
+        generator has moved."""
+        with tempfile.TemporaryDirectory() as tmp:
+            first, second = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+            run(first, 2)
+            rc = train.main(["--config", "causal", "--out", second, "--data", DATA,
+                             "--limit-files", "3", "--batch", "2", "--segment-seconds", "0.2",
+                             "--init-from", os.path.join(first, "model.safetensors"),
+                             "--train", "generator", "--gan-start-step", "1", "--max-steps", "2",
+                             "--eval-every", "5", "--threads", "1"])
+            self.assertEqual(rc, 0)
+            end = torch.load(os.path.join(second, "checkpoint.pt"))["model"]
+            from_file = load_model_file(os.path.join(first, "model.safetensors")).state_dict()
+            for name, t in end.items():
+                if name.startswith(("encoder.", "quantizer.")):
+                    self.assertTrue(torch.equal(t, from_file[name]), f"{name} moved")
+            moved = [n for n in end if n.startswith("generator.")
+                     and not torch.equal(end[n], from_file[n])]
+            self.assertTrue(moved, "the generator did not learn")
+
     def test_missing_data_is_a_clear_error(self):
         with self.assertRaisesRegex(FileNotFoundError, "speech data not found"):
             data.load_split(os.path.join(REPO, "no-such-folder"), "train")

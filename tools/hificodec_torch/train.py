@@ -70,6 +70,11 @@ DEFAULTS = {
     # Crop augmentation (augment.py), e.g. "noise:0.5,eq:0.3,reverb:0.2":
     # each kind applied with its probability; "" for none.
     "augment": "",
+    # What learns: "all", or "generator" alone with the encoder and the
+    # codebooks frozen (the tokens of a shipped model keep their meaning, and
+    # a step skips the encoder's and quantizer's backward passes, ~23% of a
+    # reconstruction step on the CPU: tools/profile-train-step).
+    "train": "all",
     "seed": 0,
 }
 # Hyperparameters a resumed run may change (they shape the batches or switch
@@ -123,7 +128,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     ap.add_argument("--max-minutes", type=float, help="stop (checkpointed) after this long")
     ap.add_argument("--max-steps", type=int, help="stop at this total step count")
     for name, value in DEFAULTS.items():
-        if name in ("disc", "augment"):
+        if name in ("disc", "augment", "train"):
             continue  # below, with their own help
         ap.add_argument("--" + name.replace("_", "-"), type=type(value), default=None,
                         help=f"default {value}" + ("; a resumed run may change it"
@@ -131,6 +136,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     ap.add_argument("--disc", choices=DISC_KINDS, default=None,
                     help=f"the adversary (default {DEFAULTS['disc']}; kept in the checkpoint)")
+    ap.add_argument("--train", choices=("all", "generator"), default=None,
+                    help="what learns: all (default) or the generator alone, with the encoder "
+                         "and codebooks frozen (kept in the checkpoint)")
     ap.add_argument("--augment", default=None, metavar="KIND:P,...",
                     help="crop augmentation: noise, eq, reverb, each with a probability, e.g. "
                          "noise:0.5,eq:0.3,reverb:0.2 (default none; a resumed run may change it)")
@@ -348,8 +356,15 @@ class Trainer:
         if self.step == self.hp["vq_start_step"]:
             self.init_codebooks()
         wav = self.batch()
-        latent = self.model.latent(wav)
-        if self.step >= self.hp["vq_start_step"]:
+        frozen = self.hp["train"] == "generator"
+        with torch.no_grad() if frozen else contextlib.nullcontext():
+            latent = self.model.latent(wav)
+        if frozen:
+            with torch.no_grad():
+                zq, _, codes = self.model.quantizer(latent)
+            vq = latent.new_zeros(())
+            self.usage.update(codes)
+        elif self.step >= self.hp["vq_start_step"]:
             zq, vq, codes = self.model.quantizer(latent)
             self.usage.update(codes)
             self.latents.append(latent.detach())
@@ -389,7 +404,8 @@ class Trainer:
         self.sched_g.step()
         self.step += 1
 
-        if self.step > self.hp["vq_start_step"] and self.step % REINIT_EVERY == 0:
+        if (self.step > self.hp["vq_start_step"] and self.step % REINIT_EVERY == 0
+                and self.latents):
             frames = torch.cat([x.transpose(1, 2).reshape(-1, x.shape[1]) for x in self.latents])
             n = codebook_init.replace_dead_codes(self.model.quantizer, frames,
                                                  self.usage.take_dead(), self.gen, self.opt_g)
