@@ -124,7 +124,7 @@ class Discriminators(nn.Module):
 
 # The trainer's --disc choices. "msstft" keeps the module tree (and so the
 # checkpoints) of the runs made before the choice existed.
-KINDS = ("msstft", "mpd+msstft")
+KINDS = ("msstft", "mpd+msstft", "mpd")
 
 
 def build_discriminator(kind: str) -> nn.Module:
@@ -132,4 +132,8 @@ def build_discriminator(kind: str) -> nn.Module:
         return MultiResolutionSTFTDiscriminator()
     if kind == "mpd+msstft":
         return Discriminators([MultiPeriodDiscriminator(), MultiResolutionSTFTDiscriminator()])
+    if kind == "mpd":
+        # The CPU's choice: ~13 GFLOP a forward pass at batch 16 x 0.64 s
+        # against the MS-STFTD's ~54 (its 32-channel 2D convs over 513 bins).
+        return MultiPeriodDiscriminator()
     raise ValueError(f"unknown discriminator {kind!r}: choose from {', '.join(KINDS)}")
