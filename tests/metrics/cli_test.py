@@ -108,9 +108,10 @@ def main():
         assert "Usage: hificodec opus" in run([binary, "opus", "--help"], 0).stdout
 
         table = run([sys.executable, eval_corpus, "--hificodec", binary, "--no-hificodec",
-                     "--opus-kbps", "8,12", "-j", "2", os.path.join(tmp, "corpus")], 0).stdout
+                     "--opus-kbps", "8,12,6auto", "-j", "2", os.path.join(tmp, "corpus")], 0).stdout
         rows = [line for line in table.splitlines() if line.startswith("| Opus")]
-        assert len(rows) == 2 and all("| 2 |" in row for row in rows), table
+        assert len(rows) == 3 and all("| 2 |" in row for row in rows), table
+        assert "| Opus 6 kbps, its own bandwidth |" in table, table
         assert "level (dB)" in table, table
 
         # --by-source: one row per first folder ("." for files at the top), and

@@ -456,6 +456,17 @@ static void test_opus_baseline(void)
            info.mean_bitrate_bps, r.stoi, r.estoi);
     CHECK(hfc_opus_baseline_roundtrip(x, n, 44100, 16000, y, NULL) == HFC_ERR_UNSUPPORTED, "rate");
     CHECK(hfc_opus_baseline_roundtrip(x, n, RATE, 100, y, NULL) == HFC_ERR_INVALID_ARG, "bitrate");
+    /* The reference rows force wideband; left to itself libopus codes 6 kbit/s
+     * speech narrowband (what an application that sets nothing gets). */
+    CHECK(info.last_bandwidth_hz == 8000, "forced wideband: %d Hz", info.last_bandwidth_hz);
+    st = hfc_opus_baseline_roundtrip_bandwidth(x, n, RATE, 6000, HFC_OPUS_BANDWIDTH_AUTO, y, &info);
+    CHECK(st == HFC_OK && info.last_bandwidth_hz == 4000, "auto at 6 kbit/s: %d Hz",
+          info.last_bandwidth_hz);
+    st = hfc_opus_baseline_roundtrip_bandwidth(x, n, RATE, 6000, HFC_OPUS_BANDWIDTH_WIDE, y, &info);
+    CHECK(st == HFC_OK && info.last_bandwidth_hz == 8000, "wide at 6 kbit/s: %d Hz",
+          info.last_bandwidth_hz);
+    CHECK(hfc_opus_baseline_roundtrip_bandwidth(x, n, RATE, 6000, 7, y, NULL) ==
+              HFC_ERR_INVALID_ARG, "bandwidth 7");
     free(x);
     free(y);
 }
