@@ -1,15 +1,19 @@
 /*
- * tokens_hfc.h - the .hfc token bitstream (specified in TOKENS.md beside this file).
+ * tokens_hfc.h - the .hfc token bitstream (specified in docs/TOKENS.md), inside
+ * libhificodec: the public calls of token_file.c and token_frame.c, and the CLI's
+ * live writer and reader, use these.
  *
  * A 44-byte little-endian header (magic "HFCT", version, model id, sample rate,
  * hop, codebook size, codebooks, bits per token, frame count, CRC-32 of the rest),
  * then the tokens bit-packed MSB-first, frame after frame, with no padding between
  * frames and zero bits to a whole byte at the end of the stream. The frame count
- * may be HFC_TOKENS_HFC_UNKNOWN_FRAMES: the frames then run to the end of the file,
+ * may be HFC_TOKENS_UNKNOWN_FRAMES: the frames then run to the end of the file,
  * which lets a live encoder write to a pipe before it knows how long it will run.
+ *
+ * Every call returns 0 or a negative enum hfc_status with one line in err.
  */
-#ifndef HFC_CLI_TOKENS_HFC_H
-#define HFC_CLI_TOKENS_HFC_H
+#ifndef HFC_TOKENS_HFC_H
+#define HFC_TOKENS_HFC_H
 
 #include "hificodec.h"
 
@@ -17,39 +21,30 @@
 #include <stdint.h>
 
 #define HFC_TOKENS_HFC_VERSION 1
-#define HFC_TOKENS_HFC_HEADER_BYTES 44
-#define HFC_TOKENS_HFC_UNKNOWN_FRAMES UINT64_MAX
 
 /* Limits the reader enforces (and the writer refuses to exceed). */
 #define HFC_TOKENS_HFC_MIN_RATE_HZ 1000
 #define HFC_TOKENS_HFC_MAX_RATE_HZ 192000
 #define HFC_TOKENS_HFC_MAX_HOP 1000000
-#define HFC_TOKENS_HFC_MAX_CODEBOOK_SIZE 65536
-#define HFC_TOKENS_HFC_MAX_CODEBOOKS 256
-
-typedef struct hfc_tokens_hfc_header {
-    uint64_t model_id;      /* hfc_model_info.model_id of the encoding model */
-    int sample_rate_hz;     /* the model's PCM rate */
-    int hop_samples;        /* samples per frame */
-    int codebook_size;      /* entries per codebook, 2..65536 */
-    int n_codebooks;        /* tokens per frame, 1..256 */
-    int bits_per_token;     /* ceil(log2(codebook_size)); filled by the writer */
-    uint64_t n_frames;      /* frame count, or HFC_TOKENS_HFC_UNKNOWN_FRAMES */
-} hfc_tokens_hfc_header;
+#define HFC_TOKENS_MAX_CODEBOOK_SIZE 65536
+#define HFC_TOKENS_MAX_CODEBOOKS 256
 
 /* ceil(log2(codebook_size)) for codebook_size >= 2: the bits one token takes. */
 int hfc_tokens_hfc_bits_for(int codebook_size);
 
-/* Serialises a header (bits_per_token is derived from codebook_size, whatever the
- * struct holds) into out. Returns 0, or -1 with one line in err when a field is
- * outside the limits above. */
-int hfc_tokens_hfc_header_write(const hfc_tokens_hfc_header *header,
-                                uint8_t out[HFC_TOKENS_HFC_HEADER_BYTES], char *err,
-                                size_t err_bytes);
+/* Checks the fields a .hfc header holds against the limits above (format is not
+ * looked at). Returns 0 or HFC_ERR_INVALID_ARG with one line in err. */
+int hfc_tokens_hfc_header_check(const hfc_token_header *header, char *err, size_t err_bytes);
+
+/* Serialises a header into out. Returns 0 or HFC_ERR_INVALID_ARG (a field outside
+ * the limits). */
+int hfc_tokens_hfc_header_write(const hfc_token_header *header,
+                                uint8_t out[HFC_TOKENS_HEADER_BYTES], char *err, size_t err_bytes);
 
 /* Parses and validates a header from n_bytes at data: magic, version, CRC, every
- * field's range. Returns 0, or -1 with one line in err. */
-int hfc_tokens_hfc_header_parse(const void *data, size_t n_bytes, hfc_tokens_hfc_header *header,
+ * field's range. Sets header->format to HFC_TOKENS_HFC. Returns 0, HFC_ERR_FORMAT
+ * or HFC_ERR_UNSUPPORTED. */
+int hfc_tokens_hfc_header_parse(const void *data, size_t n_bytes, hfc_token_header *header,
                                 char *err, size_t err_bytes);
 
 /* Streaming writer's bit packer. Zero-initialise, then set bits_per_token and
@@ -57,7 +52,7 @@ int hfc_tokens_hfc_header_parse(const void *data, size_t n_bytes, hfc_tokens_hfc
 typedef struct hfc_tokens_hfc_packer {
     int bits_per_token;
     int n_codebooks;
-    uint32_t pending_bits;  /* right-aligned */
+    uint32_t pending_bits; /* right-aligned */
     int n_pending;
 } hfc_tokens_hfc_packer;
 
@@ -74,20 +69,19 @@ size_t hfc_tokens_hfc_pack_frame(hfc_tokens_hfc_packer *packer, const hfc_token 
 size_t hfc_tokens_hfc_pack_finish(hfc_tokens_hfc_packer *packer, uint8_t *out);
 
 /* Serialises a whole file (header with header->n_frames, which may be
- * HFC_TOKENS_HFC_UNKNOWN_FRAMES, then n_frames frames) into a malloc'd buffer *data
- * of *n_bytes that the caller frees. Every token must be in [0, codebook_size).
- * Returns 0, or -1 with one line in err. */
-int hfc_tokens_hfc_format(const hfc_tokens_hfc_header *header, const hfc_token *tokens,
-                          int64_t n_frames, uint8_t **data, size_t *n_bytes, char *err,
-                          size_t err_bytes);
+ * HFC_TOKENS_UNKNOWN_FRAMES, then n_frames frames) into a malloc'd buffer *data of
+ * *n_bytes that the caller frees. Every token must be in [0, codebook_size).
+ * Returns 0, or a status (INVALID_ARG, BAD_TOKEN, NO_MEMORY) with *data NULL. */
+int hfc_tokens_hfc_format(const hfc_token_header *header, const hfc_token *tokens, int64_t n_frames,
+                          uint8_t **data, size_t *n_bytes, char *err, size_t err_bytes);
 
 /* Parses a whole file from n_bytes at data (borrowed): the header, then the payload,
  * whose length must match the frame count exactly (an unknown count takes every
  * whole frame; a partial last frame or nonzero padding is an error). On success
- * returns 0, fills *header, and sets *tokens to a malloc'd frame-major array of
- * *n_frames (>= 1) frames that the caller frees; on failure -1 with one line in err
- * and *tokens NULL. */
-int hfc_tokens_hfc_parse(const void *data, size_t n_bytes, hfc_tokens_hfc_header *header,
+ * returns 0, fills *header (as the file has it) and sets *tokens to a
+ * malloc'd frame-major array of *n_frames (>= 1) frames that the caller frees; on
+ * failure a status (FORMAT, UNSUPPORTED, BAD_TOKEN, NO_MEMORY) and *tokens NULL. */
+int hfc_tokens_hfc_parse(const void *data, size_t n_bytes, hfc_token_header *header,
                          hfc_token **tokens, int64_t *n_frames, char *err, size_t err_bytes);
 
 #endif
