@@ -7,6 +7,7 @@
 #include "corpus_run.h"
 #include "token_file.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -166,6 +167,17 @@ static int available_cores(void)
     return n > 0 ? (int)n : 1;
 }
 
+/* The offline codec allocates its activations afresh for every utterance. Above
+ * glibc's mmap threshold (32 MiB at most, reached by ~20 s of audio) each call maps
+ * new zeroed pages, faults them in and unmaps them again: a 30 s file encoded at
+ * 45-80x real time instead of 172x on this project's 2-core machine. A corpus run
+ * keeps one heap and reuses it; its peak is that of the largest file. */
+static void keep_codec_memory(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
 static int run_corpus(int argc, char **argv, int tokenize)
 {
     static const hfc_cli_option tokenize_options[] = {
@@ -242,6 +254,7 @@ static int run_corpus(int argc, char **argv, int tokenize)
                                                   .force = own.force}};
     if ((size_t)run_options.n_jobs > list.n_items && list.n_items > 0)
         run_options.n_jobs = (int)list.n_items;
+    keep_codec_memory();
     hfc_corpus_summary summary;
     int status = HFC_CLI_EXIT_FAILURE;
     if (hfc_corpus_run(model, &list, &run_options, &summary) == 0) {

@@ -1,6 +1,7 @@
 /* hificodec._native: the module, its exception and the helpers every part uses. */
 #include "ext.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 PyObject *hfc_py_error;
@@ -123,6 +124,13 @@ PyMODINIT_FUNC PyInit__native(void);
 
 PyMODINIT_FUNC PyInit__native(void)
 {
+    /* The offline codec allocates its activations afresh for every utterance; above
+     * glibc's mmap threshold (32 MiB at most, ~20 s of audio) every call would map,
+     * fault in and unmap fresh pages, more than halving the speed on long
+     * utterances (as in 'hificodec tokenize', corpus/cmd_corpus.c). Big blocks stay
+     * in the heap for reuse instead: the process keeps the peak it reached. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     PyObject *module = PyModule_Create(&module_def);
     if (!module)
         return NULL;
