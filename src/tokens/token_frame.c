@@ -46,20 +46,9 @@ int hfc_token_frame_unpack(const hfc_token_header *header, const uint8_t *in, si
         return HFC_ERR_INVALID_ARG;
     if (n_bytes < (size_t)frame_bytes)
         return HFC_ERR_TOO_SHORT;
-    const int bits = hfc_tokens_hfc_bits_for(header->codebook_size);
-    uint32_t pending = 0;
-    int n_pending = 0, next = 0;
-    for (int k = 0; k < header->n_codebooks; k++) {
-        while (n_pending < bits) {
-            pending = pending << 8 | in[next++];
-            n_pending += 8;
-        }
-        n_pending -= bits;
-        hfc_token value = (hfc_token)(pending >> n_pending);
-        pending &= (1u << n_pending) - 1u;
-        if (value >= header->codebook_size)
-            return HFC_ERR_BAD_TOKEN;
-        frame[k] = value;
-    }
-    return pending == 0 ? HFC_OK : HFC_ERR_FORMAT;
+    uint32_t padding;
+    if (hfc_tokens_hfc_unpack(in, hfc_tokens_hfc_bits_for(header->codebook_size),
+                              header->codebook_size, frame, header->n_codebooks, &padding) < 0)
+        return HFC_ERR_BAD_TOKEN;
+    return padding == 0 ? HFC_OK : HFC_ERR_FORMAT;
 }

@@ -190,6 +190,28 @@ size_t hfc_tokens_hfc_pack_finish(hfc_tokens_hfc_packer *packer, uint8_t *out)
     return 1;
 }
 
+int64_t hfc_tokens_hfc_unpack(const uint8_t *in, int bits_per_token, int codebook_size,
+                              hfc_token *out, int64_t n_tokens, uint32_t *padding)
+{
+    /* MSB-first bit reader: bit b of the stream is bit 7 - b % 8 of byte b / 8. */
+    uint32_t pending_bits = 0;
+    int n_pending = 0;
+    for (int64_t i = 0; i < n_tokens; i++) {
+        while (n_pending < bits_per_token) {
+            pending_bits = pending_bits << 8 | *in++;
+            n_pending += 8;
+        }
+        n_pending -= bits_per_token;
+        hfc_token value = (hfc_token)(pending_bits >> n_pending);
+        pending_bits &= (1u << n_pending) - 1u;
+        out[i] = value;
+        if (value >= codebook_size)
+            return -1 - i;
+    }
+    *padding = pending_bits;
+    return n_tokens;
+}
+
 int hfc_tokens_hfc_format(const hfc_token_header *header, const hfc_token *tokens, int64_t n_frames,
                           uint8_t **data, size_t *n_bytes, char *err, size_t err_bytes)
 {
@@ -297,29 +319,20 @@ int hfc_tokens_hfc_parse(const void *data, size_t n_bytes, hfc_token_header *hea
     if (out == NULL)
         return hfc_fail_text(err, err_bytes, HFC_ERR_NO_MEMORY, "out of memory for %llu frames",
                              (unsigned long long)frames);
-    /* MSB-first bit reader: bit b of the payload is bit 7 - b % 8 of byte b / 8. */
-    uint32_t pending_bits = 0;
-    int n_pending = 0;
-    uint64_t next_byte = 0;
-    for (size_t i = 0; i < n_tokens; i++) {
-        while (n_pending < bits) {
-            pending_bits = pending_bits << 8 | payload[next_byte++];
-            n_pending += 8;
-        }
-        n_pending -= bits;
-        hfc_token value = (hfc_token)(pending_bits >> n_pending);
-        pending_bits &= (1u << n_pending) - 1u;
-        if (value >= header->codebook_size) {
-            free(out);
-            return hfc_fail_text(err, err_bytes, HFC_ERR_BAD_TOKEN,
-                                 "token %d at frame %zu, codebook %zu is outside [0, %d)",
-                                 (int)value, i / (size_t)header->n_codebooks,
-                                 i % (size_t)header->n_codebooks, header->codebook_size);
-        }
-        out[i] = value;
+    uint32_t padding;
+    int64_t got = hfc_tokens_hfc_unpack(payload, bits, header->codebook_size, out,
+                                        (int64_t)n_tokens, &padding);
+    if (got < 0) {
+        size_t i = (size_t)(-1 - got);
+        int value = (int)out[i];
+        free(out);
+        return hfc_fail_text(err, err_bytes, HFC_ERR_BAD_TOKEN,
+                             "token %d at frame %zu, codebook %zu is outside [0, %d)", value,
+                             i / (size_t)header->n_codebooks, i % (size_t)header->n_codebooks,
+                             header->codebook_size);
     }
     /* count_frames made the payload end within this byte: the rest is padding. */
-    if (pending_bits != 0) {
+    if (padding != 0) {
         free(out);
         return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT,
                              ".hfc stream has nonzero padding bits");

@@ -68,6 +68,14 @@ size_t hfc_tokens_hfc_pack_frame(hfc_tokens_hfc_packer *packer, const hfc_token 
  * nothing (returns 0). */
 size_t hfc_tokens_hfc_pack_finish(hfc_tokens_hfc_packer *packer, uint8_t *out);
 
+/* Reads n_tokens tokens of bits_per_token bits, MSB first, from in (at least
+ * ceil(n_tokens * bits_per_token / 8) bytes) into out. Returns n_tokens, or -1 - i
+ * where token i is not below codebook_size (out holds the tokens up to it). The
+ * bits after the last token, up to the end of its byte, go to *padding: zero in a
+ * well-formed stream. Allocates nothing; real-time safe. */
+int64_t hfc_tokens_hfc_unpack(const uint8_t *in, int bits_per_token, int codebook_size,
+                              hfc_token *out, int64_t n_tokens, uint32_t *padding);
+
 /* Serialises a whole file (header with header->n_frames, which may be
  * HFC_TOKENS_UNKNOWN_FRAMES, then n_frames frames) into a malloc'd buffer *data of
  * *n_bytes that the caller frees. Every token must be in [0, codebook_size).

@@ -1,6 +1,7 @@
 #include "codec_run.h"
 
 #include "codec_stream.h"
+#include "token_file.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -266,9 +267,7 @@ int hfc_cli_check_tokens_fit(const hfc_token_header *header, const hfc_model_inf
     char err[HFC_CLI_ERROR_BYTES] = "";
     hfc_cli_error_sink sink = {err, sizeof err};
     hfc_token_file_options options;
-    hfc_token_file_options_init(&options);
-    options.log = hfc_cli_keep_error;
-    options.log_user = &sink;
+    hfc_cli_token_options(&options, &sink);
     if (hfc_token_header_check(header, info, force, &options) != HFC_OK) {
         /* Only the model id differs when the check passes with other models allowed. */
         if (hfc_token_header_check(header, info, 1, NULL) == HFC_OK)

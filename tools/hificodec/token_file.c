@@ -23,8 +23,7 @@ int hfc_cli_token_format_from_path(const char *path)
     return hfc_cli_token_format_from_name(extension);
 }
 
-/* Options whose log keeps the library's one-line reason in *sink. */
-static void options_for(hfc_token_file_options *options, hfc_cli_error_sink *sink)
+void hfc_cli_token_options(hfc_token_file_options *options, hfc_cli_error_sink *sink)
 {
     hfc_token_file_options_init(options);
     options->log = hfc_cli_keep_error;
@@ -37,7 +36,7 @@ int hfc_cli_tokens_read(const char *path, int codebook_size, hfc_cli_tokens *out
     memset(out, 0, sizeof *out);
     hfc_cli_error_sink sink = {err, err_bytes};
     hfc_token_file_options options;
-    options_for(&options, &sink);
+    hfc_cli_token_options(&options, &sink);
     options.codebook_size = codebook_size;
     int64_t n_frames;
     if (hfc_cli_is_stdio(path)) {
@@ -67,7 +66,7 @@ int hfc_cli_tokens_write(const char *path, int format, const hfc_token_header *h
 {
     hfc_cli_error_sink sink = {err, err_bytes};
     hfc_token_file_options options;
-    options_for(&options, &sink);
+    hfc_cli_token_options(&options, &sink);
     if (!hfc_cli_is_stdio(path))
         return hfc_tokens_save_file(path, format, header, tokens, n_frames, &options) == HFC_OK
                    ? 0

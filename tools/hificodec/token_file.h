@@ -7,6 +7,7 @@
 #ifndef HFC_CLI_TOKEN_FILE_H
 #define HFC_CLI_TOKEN_FILE_H
 
+#include "error_text.h"
 #include "hificodec.h"
 
 #include <stddef.h>
@@ -32,6 +33,10 @@ int hfc_cli_tokens_read(const char *path, int codebook_size, hfc_cli_tokens *out
                         size_t err_bytes);
 
 void hfc_cli_tokens_free(hfc_cli_tokens *tokens);
+
+/* Token-file options whose log keeps the library's one-line reason for a failure
+ * in *sink. */
+void hfc_cli_token_options(hfc_token_file_options *options, hfc_cli_error_sink *sink);
 
 /* Writes n_frames x header->n_codebooks tokens to path ("-" = stdout) in format
  * (HFC or NPY); header describes the model. A file is replaced atomically. Returns

@@ -2,6 +2,7 @@
 
 #include "audio_io.h"
 #include "error_text.h"
+#include "token_file.h"
 
 #include <errno.h>
 #include <glob.h>
@@ -119,9 +120,7 @@ void hfc_corpus_tokenize_file(hfc_encoder *encoder, const hfc_model *model, cons
         hfc_token_header_for_model(model, &header);
         hfc_cli_error_sink sink = {err, sizeof err};
         hfc_token_file_options file_options;
-        hfc_token_file_options_init(&file_options);
-        file_options.log = hfc_cli_keep_error;
-        file_options.log_user = &sink;
+        hfc_cli_token_options(&file_options, &sink);
         remove_stale_parts(output);
         if (make_parents(output) != 0)
             fail(result, output, strerror(errno));
@@ -182,9 +181,7 @@ void hfc_corpus_detokenize_file(hfc_decoder *decoder, const hfc_model *model, co
     char err[512] = "";
     hfc_cli_error_sink sink = {err, sizeof err};
     hfc_token_file_options file_options;
-    hfc_token_file_options_init(&file_options);
-    file_options.log = hfc_cli_keep_error;
-    file_options.log_user = &sink;
+    hfc_cli_token_options(&file_options, &sink);
     file_options.codebook_size = info.codebook_size;
     double start = seconds_now();
     hfc_token_header header;

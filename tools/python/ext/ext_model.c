@@ -178,120 +178,86 @@ void hfc_py_describe_bad_token(const hfc_py_model *self, const hfc_token *tokens
         }
 }
 
-/* Gets the int32 tokens of n_frames frames and checks their count. */
-static int token_buffer(const hfc_py_model *self, PyObject *obj, int64_t n_frames, Py_buffer *view)
+/* The calls that turn tokens or latents into a caller's float32 array. */
+enum { TO_PCM, TO_LATENTS, LATENTS_TO_PCM };
+static const char *const to_floats_names[] = {"decode", "latents", "decode_latents"};
+
+/* Runs one of them without the GIL; returns the count written or a status. */
+static int64_t run_to_floats(const hfc_py_model *self, int what, const void *in, int64_t n_frames,
+                             float *out, int64_t out_floats, int n_threads)
 {
-    if (hfc_py_buffer(obj, view, 'i', 0, "tokens") != 0)
-        return -1;
-    if (n_frames < 0 || view->len != n_frames * self->info.n_codebooks * 4) {
-        PyErr_Format(PyExc_ValueError, "tokens hold %zd values, not %lld frames of %d",
-                     view->len / 4, (long long)n_frames, self->info.n_codebooks);
-        PyBuffer_Release(view);
-        return -1;
+    if (what == TO_LATENTS)
+        return hfc_model_tokens_to_latents(self->model, in, n_frames, out,
+                                           out_floats / self->info.latent_dim);
+    hfc_decoder_options options;
+    hfc_decoder_options_init(&options);
+    options.n_threads = n_threads;
+    int status;
+    hfc_decoder *decoder = hfc_decoder_create(self->model, &options, &status);
+    if (!decoder)
+        return status;
+    int64_t got = what == TO_PCM
+                      ? hfc_decoder_decode(decoder, in, n_frames, out, out_floats)
+                      : hfc_decoder_decode_latents(decoder, in, n_frames, out, out_floats);
+    hfc_decoder_destroy(decoder);
+    return got;
+}
+
+/* method(input, n_frames, out, threads): input is int32 tokens or float32 latents
+ * of n_frames frames; out a writable float32 array. Returns the count written. */
+static PyObject *to_floats(hfc_py_model *self, PyObject *args, int what)
+{
+    PyObject *in_obj, *out_obj;
+    long long n_frames;
+    int n_threads;
+    if (!PyArg_ParseTuple(args, "OLOi", &in_obj, &n_frames, &out_obj, &n_threads) ||
+        check_loaded(self) != 0)
+        return NULL;
+    const int from_tokens = what != LATENTS_TO_PCM;
+    const int per_frame = from_tokens ? self->info.n_codebooks : self->info.latent_dim;
+    const char *name = to_floats_names[what];
+    Py_buffer in, out;
+    if (hfc_py_buffer(in_obj, &in, from_tokens ? 'i' : 'f', 0,
+                      from_tokens ? "tokens" : "latents") != 0)
+        return NULL;
+    if (n_frames < 0 || in.len != n_frames * per_frame * 4) {
+        PyBuffer_Release(&in);
+        return PyErr_Format(PyExc_ValueError, "%s: %zd values are not %lld frames of %d", name,
+                            in.len / 4, n_frames, per_frame);
     }
-    return 0;
+    if (hfc_py_buffer(out_obj, &out, 'f', 1, "out") != 0) {
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    int64_t got;
+    Py_BEGIN_ALLOW_THREADS;
+    got = run_to_floats(self, what, in.buf, n_frames, out.buf, out.len / 4, n_threads);
+    Py_END_ALLOW_THREADS;
+    hfc_py_detail detail = {""};
+    if (got == HFC_ERR_BAD_TOKEN)
+        hfc_py_describe_bad_token(self, in.buf, n_frames, &detail);
+    if (got == HFC_ERR_BAD_SAMPLE)
+        describe_bad_sample(in.buf, n_frames * per_frame, &detail);
+    PyBuffer_Release(&in);
+    PyBuffer_Release(&out);
+    if (got < 0)
+        return hfc_py_raise((int)got, name, detail.text);
+    return PyLong_FromLongLong(got);
 }
 
 static PyObject *model_decode(hfc_py_model *self, PyObject *args)
 {
-    PyObject *tokens_obj, *out_obj;
-    long long n_frames;
-    int n_threads;
-    if (!PyArg_ParseTuple(args, "OLOi", &tokens_obj, &n_frames, &out_obj, &n_threads) ||
-        check_loaded(self) != 0)
-        return NULL;
-    Py_buffer tokens, out;
-    if (token_buffer(self, tokens_obj, n_frames, &tokens) != 0)
-        return NULL;
-    if (hfc_py_buffer(out_obj, &out, 'f', 1, "out") != 0) {
-        PyBuffer_Release(&tokens);
-        return NULL;
-    }
-    hfc_decoder_options options;
-    hfc_decoder_options_init(&options);
-    options.n_threads = n_threads;
-    int64_t got;
-    Py_BEGIN_ALLOW_THREADS;
-    int status;
-    hfc_decoder *decoder = hfc_decoder_create(self->model, &options, &status);
-    got =
-        decoder ? hfc_decoder_decode(decoder, tokens.buf, n_frames, out.buf, out.len / 4) : status;
-    hfc_decoder_destroy(decoder);
-    Py_END_ALLOW_THREADS;
-    hfc_py_detail detail = {""};
-    if (got == HFC_ERR_BAD_TOKEN)
-        hfc_py_describe_bad_token(self, tokens.buf, n_frames, &detail);
-    PyBuffer_Release(&tokens);
-    PyBuffer_Release(&out);
-    if (got < 0)
-        return hfc_py_raise((int)got, "decode", detail.text);
-    return PyLong_FromLongLong(got);
+    return to_floats(self, args, TO_PCM);
 }
 
 static PyObject *model_latents(hfc_py_model *self, PyObject *args)
 {
-    PyObject *tokens_obj, *out_obj;
-    long long n_frames;
-    if (!PyArg_ParseTuple(args, "OLO", &tokens_obj, &n_frames, &out_obj) || check_loaded(self) != 0)
-        return NULL;
-    Py_buffer tokens, out;
-    if (token_buffer(self, tokens_obj, n_frames, &tokens) != 0)
-        return NULL;
-    if (hfc_py_buffer(out_obj, &out, 'f', 1, "out") != 0) {
-        PyBuffer_Release(&tokens);
-        return NULL;
-    }
-    int64_t got = hfc_model_tokens_to_latents(self->model, tokens.buf, n_frames, out.buf,
-                                              out.len / 4 / self->info.latent_dim);
-    hfc_py_detail detail = {""};
-    if (got == HFC_ERR_BAD_TOKEN)
-        hfc_py_describe_bad_token(self, tokens.buf, n_frames, &detail);
-    PyBuffer_Release(&tokens);
-    PyBuffer_Release(&out);
-    if (got < 0)
-        return hfc_py_raise((int)got, "latents", detail.text);
-    return PyLong_FromLongLong(got);
+    return to_floats(self, args, TO_LATENTS);
 }
 
 static PyObject *model_decode_latents(hfc_py_model *self, PyObject *args)
 {
-    PyObject *latents_obj, *out_obj;
-    long long n_frames;
-    int n_threads;
-    if (!PyArg_ParseTuple(args, "OLOi", &latents_obj, &n_frames, &out_obj, &n_threads) ||
-        check_loaded(self) != 0)
-        return NULL;
-    Py_buffer latents, out;
-    if (hfc_py_buffer(latents_obj, &latents, 'f', 0, "latents") != 0)
-        return NULL;
-    if (n_frames < 0 || latents.len != n_frames * self->info.latent_dim * 4) {
-        PyBuffer_Release(&latents);
-        return PyErr_Format(PyExc_ValueError, "latents hold %zd values, not %lld frames of %d",
-                            latents.len / 4, n_frames, self->info.latent_dim);
-    }
-    if (hfc_py_buffer(out_obj, &out, 'f', 1, "out") != 0) {
-        PyBuffer_Release(&latents);
-        return NULL;
-    }
-    hfc_decoder_options options;
-    hfc_decoder_options_init(&options);
-    options.n_threads = n_threads;
-    int64_t got;
-    Py_BEGIN_ALLOW_THREADS;
-    int status;
-    hfc_decoder *decoder = hfc_decoder_create(self->model, &options, &status);
-    got = decoder ? hfc_decoder_decode_latents(decoder, latents.buf, n_frames, out.buf, out.len / 4)
-                  : status;
-    hfc_decoder_destroy(decoder);
-    Py_END_ALLOW_THREADS;
-    hfc_py_detail detail = {""};
-    if (got == HFC_ERR_BAD_SAMPLE)
-        describe_bad_sample(latents.buf, n_frames * self->info.latent_dim, &detail);
-    PyBuffer_Release(&latents);
-    PyBuffer_Release(&out);
-    if (got < 0)
-        return hfc_py_raise((int)got, "decode_latents", detail.text);
-    return PyLong_FromLongLong(got);
+    return to_floats(self, args, LATENTS_TO_PCM);
 }
 
 static PyObject *model_codebook(hfc_py_model *self, PyObject *args)
@@ -317,7 +283,7 @@ static PyMethodDef model_methods[] = {
     {"decode", (PyCFunction)model_decode, METH_VARARGS,
      "decode(tokens int32, n_frames, out float32, threads) -> samples"},
     {"latents", (PyCFunction)model_latents, METH_VARARGS,
-     "latents(tokens int32, n_frames, out float32) -> frames"},
+     "latents(tokens int32, n_frames, out float32, threads) -> frames"},
     {"decode_latents", (PyCFunction)model_decode_latents, METH_VARARGS,
      "decode_latents(latents float32, n_frames, out float32, threads) -> samples"},
     {"codebook", (PyCFunction)model_codebook, METH_VARARGS, "codebook(k, out float32)"},

@@ -124,7 +124,7 @@ class Model:
         sum over layers of each group's codewords (docs/TTS.md)."""
         values = _arrays.tokens(tokens, self.n_codebooks, self.codebook_size)
         out = np.empty((len(values), self.info.latent_dim), dtype=np.float32)
-        self._native.latents(values, len(values), out)
+        self._native.latents(values, len(values), out, 1)
         return out
 
     def decode_latents(self, latents, threads=None):
