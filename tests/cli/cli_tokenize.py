@@ -220,6 +220,9 @@ def test_lists_and_manifests(cli, failures, root, good):
     status, _, err = cli.run('tokenize', cli.path('no-such-list.txt'), out)
     failures.check(status == 1 and len(err.splitlines()) == 1 and 'No such file' in err,
                    'a missing INPUT is one error line: %r' % err)
+    os.makedirs(cli.path('empty'))
+    status, _, err = cli.run('tokenize', cli.path('empty'), out)
+    failures.check(status == 1 and 'no audio files found' in err, 'an empty corpus: %r' % err)
 
 
 def test_detokenize(cli, failures, tokens_dir, good):

@@ -18,7 +18,7 @@ import hificodec.dask  # noqa: E402  (after the skip: it needs nothing, tokenize
 def client():
     # Processes, not threads: each worker is its own Python with its own model.
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=40)
+                                       dashboard_address=':0', silence_logs=50)
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()

@@ -128,9 +128,12 @@ PyMODINIT_FUNC PyInit__native(void)
      * glibc's mmap threshold (32 MiB at most, ~20 s of audio) every call would map,
      * fault in and unmap fresh pages, more than halving the speed on long
      * utterances (as in 'hificodec tokenize', corpus/cmd_corpus.c). Big blocks stay
-     * in the heap for reuse instead: the process keeps the peak it reached. */
+     * in the heap for reuse instead: the process keeps the peak it reached. Threads
+     * started from here on (encode_batch's) share the main arena rather than growing
+     * their own in mapped 64 MiB heaps. */
     mallopt(M_MMAP_THRESHOLD, 1 << 30);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_ARENA_MAX, 1);
     PyObject *module = PyModule_Create(&module_def);
     if (!module)
         return NULL;
