@@ -228,26 +228,20 @@ static PyMethodDef decoder_methods[] = {
     {"reset", (PyCFunction)stream_reset, METH_NOARGS, "reset(): start a new stream"},
     {NULL, NULL, 0, NULL}};
 
-PyTypeObject hfc_py_stream_encoder_type = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "hificodec._native.StreamEncoder",
-    .tp_basicsize = sizeof(py_stream),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "One stream's encoder (use hificodec.StreamEncoder)",
-    .tp_new = PyType_GenericNew,
-    .tp_init = (initproc)encoder_init,
-    .tp_dealloc = (destructor)stream_dealloc,
-    .tp_methods = encoder_methods,
-    .tp_getset = stream_getset,
-};
+/* The two types differ in name, constructor and methods only. */
+#define STREAM_TYPE(NAME, DOC, INIT, METHODS)                                                     \
+    {                                                                                              \
+        PyVarObject_HEAD_INIT(NULL, 0).tp_name = "hificodec._native." NAME,                        \
+        .tp_basicsize = sizeof(py_stream), .tp_flags = Py_TPFLAGS_DEFAULT, .tp_doc = DOC,          \
+        .tp_new = PyType_GenericNew, .tp_init = (initproc)INIT,                                    \
+        .tp_dealloc = (destructor)stream_dealloc, .tp_methods = METHODS,                           \
+        .tp_getset = stream_getset,                                                                \
+    }
 
-PyTypeObject hfc_py_stream_decoder_type = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "hificodec._native.StreamDecoder",
-    .tp_basicsize = sizeof(py_stream),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "One stream's decoder (use hificodec.StreamDecoder)",
-    .tp_new = PyType_GenericNew,
-    .tp_init = (initproc)decoder_init,
-    .tp_dealloc = (destructor)stream_dealloc,
-    .tp_methods = decoder_methods,
-    .tp_getset = stream_getset,
-};
+PyTypeObject hfc_py_stream_encoder_type =
+    STREAM_TYPE("StreamEncoder", "One stream's encoder (use hificodec.StreamEncoder)",
+                encoder_init, encoder_methods);
+
+PyTypeObject hfc_py_stream_decoder_type =
+    STREAM_TYPE("StreamDecoder", "One stream's decoder (use hificodec.StreamDecoder)",
+                decoder_init, decoder_methods);
