@@ -9,8 +9,8 @@
  *   hfc_decoder  One stream's decoder state (tokens -> PCM).
  *                Encoders and decoders are used by one thread at a time; separate
  *                objects need no locking between them.
- *   Token files (hfc_tokens_*, hfc_token_*) and the latent calls hold no state of
- *                their own: any thread may call them at any time.
+ *   Token files (hfc_tokens_*, hfc_token_*) and the model's latent calls hold no
+ *                state of their own: any thread may call them at any time.
  *
  * Ownership
  *   Every pointer a function takes is borrowed for the duration of the call only,
@@ -516,8 +516,9 @@ HFC_API int hfc_client_get_stats(hfc_client *client, int stream, hfc_client_stat
  * over the layers l of the codewords its tokens choose, the groups side by side:
  *   latents[f * latent_dim + g * dim + i] = sum_l codebook(l * n_groups + g)[token][i]
  * with dim = latent_dim / n_groups and token = tokens[f * n_codebooks + l * n_groups + g].
- * Latents are frame-major float, n_frames x hfc_model_info.latent_dim. These calls
- * allocate nothing and may be called from any thread. */
+ * Latents are frame-major float, n_frames x hfc_model_info.latent_dim. The two model
+ * calls allocate nothing and may be called from any thread; decoding latents is an
+ * offline call of a decoder, like hfc_decoder_decode. */
 
 /* Copies codebook k (k = layer * n_groups + group, 0 <= k < n_codebooks) into
  * entries: codebook_size rows of dim floats, row-major; max_floats is its capacity.
