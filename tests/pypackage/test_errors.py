@@ -130,3 +130,11 @@ def test_corrupt_model(tmp_path):
     path.write_bytes(b'\x10\x00\x00\x00\x00\x00\x00\x00{"not": "a model"}')
     error = error_of(hificodec.Model, path)
     assert error.status < 0 and 'bad.safetensors' in str(error)
+
+
+def test_unreadable_audio(tmp_path):
+    error = error_of(hificodec.load_audio, tmp_path / 'missing.flac')
+    assert error.code == 'HFC_ERR_IO' and 'missing.flac' in str(error)
+    (tmp_path / 'noise.wav').write_bytes(b'not a wav file at all' * 10)
+    error = error_of(hificodec.load_audio, tmp_path / 'noise.wav')
+    assert error.code == 'HFC_ERR_FORMAT' and 'cannot decode' in str(error)

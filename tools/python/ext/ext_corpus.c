@@ -7,6 +7,18 @@
 #include "corpus_job.h"
 #include "corpus_list.h"
 
+#include <string.h>
+
+/* The CLI's readers give a line of text, not a status: a file that cannot be opened
+ * or read is HFC_ERR_IO, anything else (not audio, truncated, NaN) HFC_ERR_FORMAT. */
+static int status_of(const char *err)
+{
+    return strncmp(err, "cannot open", 11) == 0 || strncmp(err, "read error", 10) == 0 ||
+                   strstr(err, ": cannot open") || strstr(err, "No such file")
+               ? HFC_ERR_IO
+               : HFC_ERR_FORMAT;
+}
+
 PyObject *hfc_py_load_audio(PyObject *module, PyObject *args)
 {
     (void)module;
@@ -24,7 +36,7 @@ PyObject *hfc_py_load_audio(PyObject *module, PyObject *args)
     Py_END_ALLOW_THREADS;
     PyObject *result = NULL;
     if (failed) {
-        PyErr_Format(hfc_py_error, "%s: %s", path, err);
+        hfc_py_raise(status_of(err), path, err);
     } else {
         result = Py_BuildValue("(y#i)", (const char *)audio.samples,
                                (Py_ssize_t)(audio.n_samples * 4), audio.rate_hz);
@@ -55,7 +67,7 @@ PyObject *hfc_py_corpus_list(PyObject *module, PyObject *args)
     failed = hfc_corpus_list_build(input, &options, &list, err, sizeof err);
     Py_END_ALLOW_THREADS;
     if (failed)
-        return PyErr_Format(hfc_py_error, "%s", err);
+        return hfc_py_raise(status_of(err), input, err);
     PyObject *items = PyList_New((Py_ssize_t)list.n_items);
     for (size_t i = 0; items && i < list.n_items; i++) {
         const hfc_corpus_item *item = &list.items[i];
