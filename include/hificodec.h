@@ -671,6 +671,60 @@ HFC_API int hfc_token_frame_pack(const hfc_token_header *header, const hfc_token
 HFC_API int hfc_token_frame_unpack(const hfc_token_header *header, const uint8_t *in,
                                    size_t n_bytes, hfc_token *frame);
 
+/* ------------------------------------------------------------------------ */
+/* Packet-loss concealment                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* A streaming decoder can be told that frames were lost (a packet that never
+ * came): hfc_decoder_conceal produces their samples from what it decoded before,
+ * so the stream keeps its length and timing, and its state stays consistent for
+ * the frames that follow. Over a long burst the concealed audio fades to silence;
+ * when real frames return, hfc_decoder_push fades from the concealment's level
+ * back to full. No latency is added: a frame is concealed when its turn to play
+ * comes, with nothing from the future. Cost: at most that of decoding a frame
+ * (the generator runs on a made-up latent), nothing once the fade has reached
+ * silence (causal models). How the methods were chosen, with measurements:
+ * docs/RTP.md, "Concealment". */
+
+enum hfc_conceal_method {
+    HFC_CONCEAL_REPEAT = 0,       /* the last received frame's latent again (token
+                                     repetition), faded: the default */
+    HFC_CONCEAL_EXTRAPOLATE = 1,  /* the latent moves on along its last step, damped
+                                     by half every frame, faded */
+    HFC_CONCEAL_SILENCE = 2       /* lost frames are silent: what a decoder without
+                                     concealment gives; for comparison */
+};
+
+typedef struct hfc_conceal_options {
+    int method;           /* enum hfc_conceal_method; default HFC_CONCEAL_REPEAT */
+    int fade_after_ms;    /* concealed audio played at full level first; 0..10000,
+                             default 20 */
+    int fade_ms;          /* then faded linearly to silence over this; 1..10000,
+                             default 60 */
+    int crossfade_ms;     /* real frames after a loss: from the concealment's last
+                             level up to full over this; 0..10000, default 20 */
+} hfc_conceal_options;
+
+/* Fills *options with the defaults. */
+HFC_API void hfc_conceal_options_init(hfc_conceal_options *options);
+
+/* Sets how decoder conceals from now on (a decoder starts with the defaults).
+ * HFC_OK or HFC_ERR_INVALID_ARG (a field out of range; nothing changed). Not a
+ * per-frame call, but it allocates nothing: any thread that owns the decoder. */
+HFC_API int hfc_decoder_set_conceal_options(hfc_decoder *decoder,
+                                            const hfc_conceal_options *options);
+
+/* Streaming: n_frames frames were lost, in stream order between the frames pushed
+ * before and after this call (0 is a no-op). Writes their samples to pcm_out
+ * (capacity max_samples, at least n_frames * hop) exactly as hfc_decoder_push of
+ * n_frames frames would: n_frames * hop samples for causal models, the samples
+ * that became final for non-causal ones. Returns the samples written, or
+ * HFC_ERR_BUFFER_TOO_SMALL / HFC_ERR_INVALID_ARG (nothing consumed). Lost frames
+ * before the first received one are silence. hfc_decoder_reset and _flush forget
+ * the concealment state too. Real-time safe: no allocation, lock, log or I/O. */
+HFC_API int64_t hfc_decoder_conceal(hfc_decoder *decoder, int64_t n_frames, float *pcm_out,
+                                    int64_t max_samples);
+
 #ifdef __cplusplus
 }
 #endif
