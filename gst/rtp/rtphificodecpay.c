@@ -2,7 +2,8 @@
  * packets out; this element gives them RTP headers. A packet's PTS, and so its
  * RTP timestamp, is that of its first non-redundant frame. A discontinuity in
  * the input ends the packet being filled and forgets the history, so that a
- * redundant frame is always the one just before its packet's frames. */
+ * redundant frame is always the one just before its packet's frames; the
+ * packet after a discontinuity, and the first, carry the RTP marker bit. */
 #include "rtphificodecpay.h"
 
 #include <gst/rtp/gstrtpbuffer.h>
@@ -33,6 +34,7 @@ struct _HfcGstRtpPay {
     GstClockTime packet_pts;  /* of the first frame of the packet being filled */
     GstClockTime next_pts;    /* expected PTS of the next frame in */
     guint n_pending;
+    gboolean marker;          /* the next packet starts a stream or follows a gap */
 };
 
 G_DEFINE_TYPE(HfcGstRtpPay, hfc_gst_rtp_pay, GST_TYPE_RTP_BASE_PAYLOAD)
@@ -80,6 +82,7 @@ static gboolean hfc_rtp_pay_set_caps(GstRTPBasePayload *base, GstCaps *caps)
     self->tokens = g_new(hfc_token, header.n_codebooks);
     self->n_pending = 0;
     self->next_pts = GST_CLOCK_TIME_NONE;
+    self->marker = TRUE;
 
     gst_rtp_base_payload_set_options(base, "audio", TRUE, HFC_GST_RTP_ENCODING_NAME,
                                      header.sample_rate_hz);
@@ -114,7 +117,9 @@ static GstFlowReturn push_payload(HfcGstRtpPay *self, int n_bytes)
     GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
     gst_rtp_buffer_map(out, GST_MAP_WRITE, &rtp);
     memcpy(gst_rtp_buffer_get_payload(&rtp), self->payload, (gsize)n_bytes);
+    gst_rtp_buffer_set_marker(&rtp, self->marker);
     gst_rtp_buffer_unmap(&rtp);
+    self->marker = FALSE;
     GST_BUFFER_PTS(out) = self->packet_pts;
     self->n_pending = 0;
     return gst_rtp_base_payload_push(GST_RTP_BASE_PAYLOAD(self), out);
@@ -146,6 +151,7 @@ static GstFlowReturn hfc_rtp_pay_handle_buffer(GstRTPBasePayload *base, GstBuffe
     if (GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DISCONT) || jumped) {
         ret = flush_packet(self);
         hfc_rtp_sender_reset(self->sender);
+        self->marker = TRUE;
     }
     if (!GST_CLOCK_TIME_IS_VALID(pts))
         pts = self->next_pts;
@@ -191,6 +197,7 @@ static gboolean hfc_rtp_pay_sink_event(GstRTPBasePayload *base, GstEvent *event)
         hfc_rtp_sender_reset(self->sender);
         self->n_pending = 0;
         self->next_pts = GST_CLOCK_TIME_NONE;
+        self->marker = TRUE;
     }
     return GST_RTP_BASE_PAYLOAD_CLASS(hfc_gst_rtp_pay_parent_class)->sink_event(base, event);
 }
