@@ -36,12 +36,14 @@ int hfc_conceal_check_options(const hfc_conceal_options *o)
     return HFC_OK;
 }
 
-int hfc_conceal_init(hfc_conceal *c, int latent_dim, int hop, int lookahead_samples, int causal)
+int hfc_conceal_init(hfc_conceal *c, int latent_dim, int hop, int rate_hz, int lookahead_samples,
+                     int causal)
 {
     memset(c, 0, sizeof *c);
     hfc_conceal_options_init(&c->options);
     c->latent_dim = latent_dim;
     c->hop = hop;
+    c->rate_hz = rate_hz;
     c->causal = causal;
     c->ring_frames = (lookahead_samples + hop - 1) / hop + 3;
     c->gain_ring = malloc((size_t)c->ring_frames * 2 * sizeof *c->gain_ring);
@@ -83,8 +85,7 @@ void hfc_conceal_reset(hfc_conceal *c)
 
 static int64_t ms_to_samples(const hfc_conceal *c, int ms)
 {
-    /* The hop is 20 ms for every model we know of; the rate follows from it. */
-    return (int64_t)ms * c->hop / 20;
+    return (int64_t)ms * c->rate_hz / 1000;
 }
 
 /* Records frame frames_in's start and end gain and moves on to the next frame. */
@@ -149,7 +150,9 @@ void hfc_conceal_received(hfc_conceal *c, const float *column, ptrdiff_t stride)
 int hfc_conceal_lost(hfc_conceal *c, const float **latent)
 {
     if (c->lost_samples == 0) { /* a loss run begins */
-        c->entry_gain = c->gain;
+        /* Nothing received yet: nothing to conceal, silence (a non-causal generator
+         * still runs, on a zero latent, to keep its timing). */
+        c->entry_gain = c->n_history > 0 ? c->gain : 0.0f;
         c->ramp_samples = -1;
         if (c->options.method == HFC_CONCEAL_EXTRAPOLATE && c->n_history == 2)
             for (int i = 0; i < c->latent_dim; i++)

@@ -19,7 +19,7 @@
 
 typedef struct hfc_conceal {
     hfc_conceal_options options;
-    int latent_dim, hop, causal;
+    int latent_dim, hop, rate_hz, causal;
     int ring_frames;       /* frames whose samples may not all be out yet, + margin */
     float *gain_ring;      /* [ring_frames][2]: gain at the start and end of frame f,
                               at (f % ring_frames) */
@@ -46,7 +46,7 @@ enum hfc_conceal_action {
 };
 
 /* lookahead_samples: the generator's output lag (0 for causal models). */
-int hfc_conceal_init(hfc_conceal *c, int latent_dim, int hop, int lookahead_samples,
+int hfc_conceal_init(hfc_conceal *c, int latent_dim, int hop, int rate_hz, int lookahead_samples,
                      int causal);
 void hfc_conceal_free(hfc_conceal *c);
 /* Back to the state of a fresh stream; keeps the options. */

@@ -53,7 +53,8 @@ hfc_decoder *hfc_decoder_create(const hfc_model *model, const hfc_decoder_option
         st = hfc_generator_stream_init(&dec->stream, &model->gen, 1, &plan);
         if (st == HFC_OK)
             st = hfc_conceal_init(&dec->conceal, model->cfg.latent_dim, model->cfg.hop,
-                                  dec->stream.lookahead_samples, model->cfg.causal);
+                                  model->cfg.sample_rate, dec->stream.lookahead_samples,
+                                  model->cfg.causal);
         if (st != HFC_OK) {
             hfc_decoder_destroy(dec);
             dec = NULL;
