@@ -5,7 +5,7 @@
  * its geometry so that two ends can tell whether they share a model.
  *
  *   audio/x-hificodec, rate=(int)16000, frame-samples=(int)320, codebooks=(int)4,
- *       codebook-size=(int)1024, model-id=(string)51622b3bfd9fe5f1
+ *       codebook-size=(int)1024, model-id=(string)1899c35096ac1e01
  *
  * A buffer holds whole frames, packed as hfc_token_frame_pack does (5 bytes a
  * frame for the default model), with its PTS and DURATION.
@@ -30,7 +30,7 @@ GstCaps *hfc_gst_tokens_caps(const hfc_model *model);
  * FALSE when a field is missing or out of range. */
 gboolean hfc_gst_tokens_caps_header(const GstStructure *s, hfc_token_header *header);
 
-/* "51622b3bfd9fe5f1": the model id as caps and SDP carry it (16 hex digits). */
+/* "1899c35096ac1e01": the model id as caps and SDP carry it (16 hex digits). */
 void hfc_gst_model_id_string(uint64_t id, gchar out[17]);
 
 /* Nanoseconds of n samples at rate. */

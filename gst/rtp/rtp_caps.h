@@ -1,7 +1,7 @@
 /* The RTP caps of the payload format (docs/RTP.md, "SDP"): encoding-name
  * HIFICODEC, clock-rate the model's rate, and the fmtp parameters as string
  * fields, which GStreamer's SDP mapping turns into an a=fmtp line:
- *   model-id=51622b3bfd9fe5f1;codebooks=4;codebook-size=1024;frame-samples=320;
+ *   model-id=1899c35096ac1e01;codebooks=4;codebook-size=1024;frame-samples=320;
  *   redundancy=2;frames-per-packet=1 */
 #ifndef HFC_GST_RTP_CAPS_H
 #define HFC_GST_RTP_CAPS_H

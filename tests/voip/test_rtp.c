@@ -14,7 +14,7 @@ static hfc_token_header default_header(void)
 {
     hfc_token_header h;
     memset(&h, 0, sizeof h);
-    h.model_id = 0x51622b3bfd9fe5f1u;
+    h.model_id = 0x1899c35096ac1e01u;
     h.sample_rate_hz = 16000;
     h.hop_samples = 320;
     h.codebook_size = 1024;
