@@ -10,9 +10,8 @@
  * with libFuzzer:
  *
  *   clang -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude \
- *     -Isrc -Isrc/tokens tests/voip/fuzz_rtp.c src/rtp/rtp_*.c src/tokens/t*.c \
- *     src/tokens/crc32.c src/tokens/fail_text.c src/tokens/npy_header.c -lcjson \
- *     -o fuzz_rtp
+ *     -Isrc -Isrc/tokens tests/voip/fuzz_rtp.c src/rtp/rtp_*.c src/tokens/token_frame.c \
+ *     src/tokens/tokens_hfc.c src/tokens/crc32.c src/tokens/fail_text.c -o fuzz_rtp
  *   ./fuzz_rtp -max_total_time=300 tests/voip/corpus
  */
 #include "hificodec.h"
