@@ -700,7 +700,7 @@ typedef struct hfc_conceal_options {
     int fade_after_ms;    /* concealed audio played at full level first; 0..10000,
                              default 20 */
     int fade_ms;          /* then faded linearly to silence over this; 1..10000,
-                             default 60 */
+                             default 200 (docs/RTP.md: measured) */
     int crossfade_ms;     /* real frames after a loss: from the concealment's last
                              level up to full over this; 0..10000, default 20 */
 } hfc_conceal_options;

@@ -23,7 +23,7 @@ void hfc_conceal_options_init(hfc_conceal_options *options)
     memset(options, 0, sizeof *options);
     options->method = HFC_CONCEAL_REPEAT;
     options->fade_after_ms = 20;
-    options->fade_ms = 60;
+    options->fade_ms = 200;
     options->crossfade_ms = 20;
 }
 
