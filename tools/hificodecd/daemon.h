@@ -3,8 +3,11 @@
  *     every epoll registration; it reads requests, validates them and queues them
  *     on their streams;
  *   real-time workers (workers.c): run streaming-mode streams from rt_queue;
- *   the utterance worker: runs utterance-mode streams (offline encode/decode) from
- *     utt_queue at a lower priority, so they never take the real-time workers;
+ *   utterance workers (as many as real-time workers): run utterance-mode streams
+ *     (offline encode/decode) from utt_queue at a lower priority, so concurrent
+ *     utterances use every core yet never take the CPU from real-time streams; an
+ *     utterance alone in an otherwise idle daemon runs on several threads
+ *     (utterance.c);
  *   the reload thread: loads a model on SIGHUP.
  * Workers talk back to the loop through notices (notice.h), never through locks. */
 #ifndef HFCD_DAEMON_H
@@ -57,6 +60,8 @@ typedef struct hfcd_daemon {
     int n_conns;
     hfcd_conn *dropped;          /* dropped in this epoll batch; released after it */
     _Atomic int n_streams;       /* alive, until their last reference goes */
+    _Atomic int n_rt_streams;    /* of them streaming-mode (real-time) */
+    _Atomic int n_utt_running;   /* utterance flushes being computed now */
     double cpu_budget;           /* CPU share real-time streams may need; 0: no limit */
     double cpu_committed;        /* what the open real-time streams need */
 

@@ -71,7 +71,9 @@ static int serve(hfcd_daemon *d)
     if (hfcd_listen_open(d) != 0 || hfcd_loop_init(d) != 0)
         return 1;
     d->rt_workers = hfcd_workers_start(&d->rt_queue, d->n_rt_workers, 0, "hfcd-rt");
-    d->utt_workers = hfcd_workers_start(&d->utt_queue, 1, UTTERANCE_NICE, "hfcd-utt");
+    /* As many utterance workers as real-time ones: concurrent utterances share
+     * every core, at the lower priority. */
+    d->utt_workers = hfcd_workers_start(&d->utt_queue, d->n_rt_workers, UTTERANCE_NICE, "hfcd-utt");
     if (!d->rt_workers || !d->utt_workers)
         return 1;
     hfcd_log(HFCD_LOG_INFO, "ready: %d real-time workers, CPU budget %.2f%s", d->n_rt_workers,

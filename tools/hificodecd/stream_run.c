@@ -3,7 +3,7 @@
  * its turn in order and a deep queue cannot hog a worker, yet one frame's work
  * stays on one core with warm caches. Streaming-mode requests go straight through
  * the codec, and nothing on that path allocates, locks or logs; utterance mode
- * gathers and may allocate (utterance.c, on its own low-priority worker). */
+ * gathers and may allocate (utterance.c, on the low-priority utterance workers). */
 #include <stdio.h>
 #include <time.h>
 

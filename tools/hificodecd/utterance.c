@@ -110,6 +110,18 @@ static void fail(hfcd_stream *s, uint32_t seq, const char *what, int64_t status)
     hfcd_emit_error(s, seq, (int)status, text);
 }
 
+/* An utterance computed while no other is and no real-time stream is open borrows
+ * the model's wide codec and uses every core; otherwise its own one-thread codec,
+ * so concurrent utterances spread over the workers without oversubscribing them.
+ * Offline results do not depend on the thread count, so both give the same bits. */
+static int borrow_wide(hfcd_stream *s)
+{
+    hfcd_daemon *d = s->daemon;
+    return d->n_rt_workers > 1 && atomic_load(&d->n_rt_streams) == 0 &&
+           atomic_load(&d->n_utt_running) == 1 &&
+           hfcd_model_borrow_wide(s->model, d->n_rt_workers);
+}
+
 static int encode(hfcd_stream *s, uint32_t seq)
 {
     hfcd_utterance *u = s->utterance;
@@ -126,8 +138,12 @@ static int encode(hfcd_stream *s, uint32_t seq)
         return -1;
     }
     static const float no_samples[1];
-    int64_t got = hfc_encoder_encode(s->encoder, u->pcm ? u->pcm : no_samples, (int64_t)u->n_pcm,
+    const int wide = borrow_wide(s);
+    int64_t got = hfc_encoder_encode(wide ? s->model->wide_encoder : s->encoder,
+                                     u->pcm ? u->pcm : no_samples, (int64_t)u->n_pcm,
                                      u->out_tokens, frames);
+    if (wide)
+        hfcd_model_return_wide(s->model);
     u->n_pcm = 0;
     if (got < 0) {
         fail(s, seq, "encode", got);
@@ -143,9 +159,13 @@ static int decode(hfcd_stream *s, uint32_t seq)
     int64_t n = hfc_model_samples_for_frames(s->model->model, (int64_t)u->n_frames);
     float *pcm = malloc((n > 0 ? (size_t)n : 1) * sizeof *pcm);
     static const hfc_token no_tokens[1];
-    int64_t got = pcm ? hfc_decoder_decode(s->decoder, u->tokens ? u->tokens : no_tokens,
+    const int wide = pcm && borrow_wide(s);
+    int64_t got = pcm ? hfc_decoder_decode(wide ? s->model->wide_decoder : s->decoder,
+                                           u->tokens ? u->tokens : no_tokens,
                                            (int64_t)u->n_frames, pcm, n)
                       : HFC_ERR_NO_MEMORY;
+    if (wide)
+        hfcd_model_return_wide(s->model);
     u->n_frames = 0;
     if (got < 0) {
         free(pcm);
@@ -184,15 +204,19 @@ void hfcd_utterance_handle(hfcd_stream *s, const hfcd_record *rec)
     case HFC_MSG_TOKENS_IN:
         add_tokens(s, rec);
         break;
-    case HFC_MSG_FLUSH:
-        if ((rec->count & HFC_PROTO_DIR_ENCODE) && encode(s, rec->seq) != 0)
-            break;
-        if ((rec->count & HFC_PROTO_DIR_DECODE) && decode(s, rec->seq) != 0)
+    case HFC_MSG_FLUSH: {
+        atomic_fetch_add(&s->daemon->n_utt_running, 1);
+        int st = (rec->count & HFC_PROTO_DIR_ENCODE) ? encode(s, rec->seq) : 0;
+        if (st == 0 && (rec->count & HFC_PROTO_DIR_DECODE))
+            st = decode(s, rec->seq);
+        atomic_fetch_sub(&s->daemon->n_utt_running, 1);
+        if (st != 0)
             break;
         u->sending = 1;
         u->seq = rec->seq;
         u->directions = rec->count;
         break;
+    }
     default:
         break;
     }

@@ -1,7 +1,7 @@
 /* Utterance mode: the stream gathers its whole input (PCM at the model's rate, or
  * tokens), runs the offline hfc_encoder_encode / hfc_decoder_decode at FLUSH, so
  * the result equals the in-process offline call exactly, and sends it in pieces of
- * one message each. This runs on the utterance worker, which may allocate. */
+ * one message each. This runs on the utterance workers, which may allocate. */
 #ifndef HFCD_UTTERANCE_H
 #define HFCD_UTTERANCE_H
 
