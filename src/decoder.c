@@ -152,7 +152,7 @@ int64_t hfc_decoder_push(hfc_decoder *decoder, const hfc_token *tokens, int64_t 
         view.n = 1;
         view.ld = pre->in.ld;
         hfc_quantizer_decode(&m->vq, tokens + f * n_codebooks, 1, &view);
-        int st = hfc_generator_stream_run(&decoder->stream, m->kern, 0);
+        int st = hfc_generator_stream_run(&decoder->stream, 0);
         if (st != HFC_OK)
             return st;
         produced += take_samples(decoder, pcm_out + produced);
@@ -166,7 +166,7 @@ int64_t hfc_decoder_flush(hfc_decoder *decoder, float *pcm_out, int64_t max_samp
         return HFC_ERR_INVALID_ARG;
     if (max_samples < hfc_decoder_latency(decoder) + decoder->model->cfg.hop)
         return HFC_ERR_BUFFER_TOO_SMALL;
-    int st = hfc_generator_stream_run(&decoder->stream, decoder->model->kern, 1);
+    int st = hfc_generator_stream_run(&decoder->stream, 1);
     int64_t produced = st == HFC_OK ? take_samples(decoder, pcm_out) : st;
     hfc_decoder_reset(decoder);
     return produced;

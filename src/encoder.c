@@ -205,7 +205,7 @@ int64_t hfc_encoder_push(hfc_encoder *encoder, const float *pcm, int64_t n_sampl
         if (encoder->pending < hop)
             break;
         encoder->pending = 0;
-        int st = hfc_encoder_stream_run(&encoder->stream, m->kern, 0);
+        int st = hfc_encoder_stream_run(&encoder->stream, 0);
         if (st != HFC_OK)
             return st;
         produced += take_frames(encoder, tokens_out + produced * n_codebooks);
@@ -220,7 +220,7 @@ int64_t hfc_encoder_flush(hfc_encoder *encoder, hfc_token *tokens_out, int64_t m
     const hfc_model *m = encoder->model;
     if (max_frames < hfc_encoder_latency(encoder) / m->cfg.hop + 2)
         return HFC_ERR_BUFFER_TOO_SMALL;
-    int st = hfc_encoder_stream_run(&encoder->stream, m->kern, 1);
+    int st = hfc_encoder_stream_run(&encoder->stream, 1);
     int64_t produced = st == HFC_OK ? take_frames(encoder, tokens_out) : st;
     hfc_encoder_reset(encoder);
     return produced;

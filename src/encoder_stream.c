@@ -128,24 +128,24 @@ static int any_overflow(const hfc_encoder_stream *s)
     return bad;
 }
 
-int hfc_encoder_stream_run(hfc_encoder_stream *s, const hfc_kernels *kern, int finish)
+int hfc_encoder_stream_run(hfc_encoder_stream *s, int finish)
 {
     if (finish)
         hfc_sconv_finish(&s->pre);
-    hfc_sconv_run(&s->pre, kern, &s->x);
+    hfc_sconv_run(&s->pre, &s->x);
     hfc_colbuf *prev = &s->x;
     for (int i = 0; i < s->n_stages; i++) {
         hfc_sstage *st = &s->stage[i];
         hfc_feed_activated(&st->down.in, prev, s->net->slope);
         if (finish)
             hfc_sconv_finish(&st->down);
-        hfc_sconv_run(&st->down, kern, &st->y);
-        hfc_sstage_resblocks(st, kern, finish);
+        hfc_sconv_run(&st->down, &st->y);
+        hfc_sstage_resblocks(st, finish);
         prev = &st->out;
     }
     hfc_feed_activated(&s->post.in, prev, s->final_slope);
     if (finish)
         hfc_sconv_finish(&s->post);
-    hfc_sconv_run(&s->post, kern, &s->latent);
+    hfc_sconv_run(&s->post, &s->latent);
     return any_overflow(s) ? HFC_ERR_INTERNAL : HFC_OK;
 }

@@ -110,24 +110,24 @@ static int any_overflow(const hfc_generator_stream *s)
     return bad;
 }
 
-int hfc_generator_stream_run(hfc_generator_stream *s, const hfc_kernels *kern, int finish)
+int hfc_generator_stream_run(hfc_generator_stream *s, int finish)
 {
     if (finish)
         hfc_sconv_finish(&s->pre);
-    hfc_sconv_run(&s->pre, kern, &s->x);
+    hfc_sconv_run(&s->pre, &s->x);
     hfc_colbuf *prev = &s->x;
     for (int i = 0; i < s->n_stages; i++) {
         hfc_sstage *st = &s->stage[i];
         hfc_feed_activated(&st->up.in, prev, s->net->slope);
         if (finish)
             hfc_sconvt_finish(&st->up);
-        hfc_sconvt_run(&st->up, kern, &st->y);
-        hfc_sstage_resblocks(st, kern, finish);
+        hfc_sconvt_run(&st->up, &st->y);
+        hfc_sstage_resblocks(st, finish);
         prev = &st->out;
     }
     hfc_feed_activated(&s->post.in, prev, s->net->slope);
     if (finish)
         hfc_sconv_finish(&s->post);
-    hfc_sconv_run(&s->post, kern, &s->audio);
+    hfc_sconv_run(&s->post, &s->audio);
     return any_overflow(s) ? HFC_ERR_INTERNAL : HFC_OK;
 }

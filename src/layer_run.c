@@ -88,15 +88,14 @@ static void conv_task(void *ctx, int task, int thread)
 {
     (void)thread;
     const layer_job *j = ctx;
-    const hfc_kernels *kern = j->ex->kern;
     const int64_t n0 = task * j->chunk;
     const int n = (int)(j->n - n0 < j->chunk ? j->n - n0 : j->chunk);
     const hfc_conv_epilogue e = epilogue_at(j->to, n0);
     if (j->cvt)
-        kern->conv_transpose1d_fused(j->cvt, j->in->data, j->in->ld, (int)j->in->n, n,
+        j->cvt->ops->conv_transpose1d_fused(j->cvt, j->in->data, j->in->ld, (int)j->in->n, n,
                                      j->cvt->crop_left + (int)n0, &e);
     else
-        kern->conv1d_fused(j->cv, j->in->data - j->cv->pad_left + n0 * j->cv->stride, j->in->ld, n,
+        j->cv->ops->conv1d_fused(j->cv, j->in->data - j->cv->pad_left + n0 * j->cv->stride, j->in->ld, n,
                            &e);
 }
 

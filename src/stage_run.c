@@ -53,19 +53,20 @@ static int stage_channels(const hfc_stage_input *src)
 
 /* x and ax = leaky_relu(x, slope) over stage columns [lo, hi); x and ax point at
  * column 0. */
-static void stage_input_columns(const hfc_kernels *kern, const hfc_stage_input *src, int64_t lo,
-                                int64_t hi, float *x, ptrdiff_t x_ld, float *ax, ptrdiff_t ax_ld,
-                                float slope)
+static void stage_input_columns(const hfc_stage_input *src, int64_t lo, int64_t hi, float *x,
+                                ptrdiff_t x_ld, float *ax, ptrdiff_t ax_ld, float slope)
 {
     const hfc_conv_epilogue e = {
         .out = x + lo, .act = ax + lo, .out_ld = x_ld, .act_ld = ax_ld, .slope = slope};
     const hfc_act *in = src->in;
-    if (src->down)
-        kern->conv1d_fused(src->down, in->data - src->down->pad_left + lo * src->down->stride,
-                           in->ld, (int)(hi - lo), &e);
+    const hfc_conv *down = src->down;
+    const hfc_convt *up = src->up;
+    if (down)
+        down->ops->conv1d_fused(down, in->data - down->pad_left + lo * down->stride, in->ld,
+                                (int)(hi - lo), &e);
     else
-        kern->conv_transpose1d_fused(src->up, in->data, in->ld, (int)in->n, (int)(hi - lo),
-                                     src->up->crop_left + (int)lo, &e);
+        up->ops->conv_transpose1d_fused(up, in->data, in->ld, (int)in->n, (int)(hi - lo),
+                                        up->crop_left + (int)lo, &e);
 }
 
 /* A stage, one time tile at a time, so that the input layer's output and all the
@@ -115,8 +116,7 @@ static void tile_task(void *ctx, int task, int thread)
             for (int64_t t = n; t < span_hi; t++)
                 row[t] = 0.0f;
         }
-    const hfc_kernels *kern = p->ex->kern;
-    stage_input_columns(kern, p->src, span_lo > 0 ? span_lo : 0,
+    stage_input_columns(p->src, span_lo > 0 ? span_lo : 0,
                         t1 + p->after < n ? t1 + p->after : n, local[LOCAL_X], w, local[LOCAL_AX],
                         w, p->slope);
     for (int j = 0; j < p->n_rb; j++) {
@@ -161,7 +161,7 @@ static void tile_task(void *ctx, int task, int thread)
                 }
             }
             const hfc_conv *cv = chain[q];
-            kern->conv1d_fused(cv, in + lo - cv->pad_left, w, (int)(hi - lo), &e);
+            cv->ops->conv1d_fused(cv, in + lo - cv->pad_left, w, (int)(hi - lo), &e);
             if (first_of_pair) {
                 in = local[LOCAL_C];
             } else {

@@ -64,7 +64,7 @@ void hfc_sconv_finish(hfc_sconv *s)
     hfc_colbuf_append_zeros(&s->in, s->cv.pad_right);
 }
 
-int hfc_sconv_run(hfc_sconv *s, const hfc_kernels *kern, hfc_colbuf *out)
+int hfc_sconv_run(hfc_sconv *s, hfc_colbuf *out)
 {
     const hfc_conv *cv = &s->cv;
     const int64_t reach = (int64_t)(cv->kernel - 1) * cv->dilation - cv->pad_left;
@@ -79,7 +79,7 @@ int hfc_sconv_run(hfc_sconv *s, const hfc_kernels *kern, hfc_colbuf *out)
     if (!hfc_colbuf_grow(out, n_out))
         return 0;
     const int64_t first_in = s->next_out * cv->stride - cv->pad_left;
-    kern->conv1d(cv, hfc_colbuf_at(&s->in, 0, first_in), s->in.ld, hfc_colbuf_at(out, 0, out_end),
+    cv->ops->conv1d(cv, hfc_colbuf_at(&s->in, 0, first_in), s->in.ld, hfc_colbuf_at(out, 0, out_end),
                  out->ld, n_out, 0);
     s->next_out = end;
     hfc_colbuf_drop_before(&s->in, end * cv->stride - cv->pad_left);
@@ -113,7 +113,7 @@ void hfc_sconvt_finish(hfc_sconvt *s)
     s->finished = 1;
 }
 
-int hfc_sconvt_run(hfc_sconvt *s, const hfc_kernels *kern, hfc_colbuf *out)
+int hfc_sconvt_run(hfc_sconvt *s, hfc_colbuf *out)
 {
     const hfc_convt *cv = s->cv;
     const int64_t n_in = hfc_colbuf_end(&s->in);
@@ -127,7 +127,7 @@ int hfc_sconvt_run(hfc_sconvt *s, const hfc_kernels *kern, hfc_colbuf *out)
     int64_t out_end = hfc_colbuf_end(out);
     if (!hfc_colbuf_grow(out, n_out))
         return 0;
-    kern->conv_transpose1d(cv, hfc_colbuf_at(&s->in, 0, s->in.t0), s->in.ld, s->in.n,
+    cv->ops->conv_transpose1d(cv, hfc_colbuf_at(&s->in, 0, s->in.t0), s->in.ld, s->in.n,
                            hfc_colbuf_at(out, 0, out_end), out->ld, n_out,
                            (int)(s->next_full - s->in.t0 * cv->stride));
     s->next_full = end;

@@ -98,26 +98,25 @@ void hfc_feed_activated(hfc_colbuf *dst, hfc_colbuf *src, float slope)
     hfc_colbuf_drop_before(src, hfc_colbuf_end(src));
 }
 
-static void run_into_scratch(hfc_sconv *conv, const hfc_kernels *kern, hfc_colbuf *scratch,
-                             int finish)
+static void run_into_scratch(hfc_sconv *conv, hfc_colbuf *scratch, int finish)
 {
     if (finish)
         hfc_sconv_finish(conv);
     hfc_colbuf_reset(scratch, conv->next_out);
-    hfc_sconv_run(conv, kern, scratch);
+    hfc_sconv_run(conv, scratch);
 }
 
-void hfc_sresblock_run(hfc_sresblock *b, const hfc_kernels *kern, hfc_colbuf *scratch, int finish)
+void hfc_sresblock_run(hfc_sresblock *b, hfc_colbuf *scratch, int finish)
 {
     for (int m = 0; m < b->n_steps; m++) {
         hfc_colbuf *r = &b->r[m], *next = &b->r[m + 1];
         feed_range(&b->c1[m].in, r, b->fed[m], b->slope);
         b->fed[m] = hfc_colbuf_end(r);
-        run_into_scratch(&b->c1[m], kern, scratch, finish);
+        run_into_scratch(&b->c1[m], scratch, finish);
         if (b->type == HFC_RESBLOCK_1) {
             /* c1's output, activated, is c2's input. */
             hfc_feed_activated(&b->c2[m].in, scratch, b->slope);
-            run_into_scratch(&b->c2[m], kern, scratch, finish);
+            run_into_scratch(&b->c2[m], scratch, finish);
         }
         /* Join by time: r[m+1](t) = conv(t) + r[m](t), the official `xt + x`. */
         const int64_t from = scratch->t0, k = scratch->n;
@@ -161,7 +160,7 @@ static void group_norm_column(hfc_sgroup_norm *s, float *const *rows)
     }
 }
 
-void hfc_sstage_resblocks(hfc_sstage *stage, const hfc_kernels *kern, int finish)
+void hfc_sstage_resblocks(hfc_sstage *stage, int finish)
 {
     hfc_colbuf *y = &stage->y;
     for (int j = 0; j < stage->n_resblocks; j++) {
@@ -172,7 +171,7 @@ void hfc_sstage_resblocks(hfc_sstage *stage, const hfc_kernels *kern, int finish
             for (int c = 0; c < y->channels; c++)
                 memcpy(hfc_colbuf_at(r0, c, at), hfc_colbuf_at(y, c, y->t0),
                        (size_t)k * sizeof(float));
-        hfc_sresblock_run(&stage->rb[j], kern, &stage->scratch, finish);
+        hfc_sresblock_run(&stage->rb[j], &stage->scratch, finish);
     }
     hfc_colbuf_drop_before(y, hfc_colbuf_end(y));
 

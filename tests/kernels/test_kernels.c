@@ -107,7 +107,7 @@ static int compare_outputs(float *const got[E_BUFFERS], float *const ref[E_BUFFE
 static void check_conv(const hfc_kernels *kern, conv_shape s)
 {
     hfc_conv cv = {s.c_in, s.c_out,       s.kernel, s.stride, s.dilation, 0,
-                   0,      s.weight_taps, NULL,     NULL,     NULL};
+                   0,      s.weight_taps, NULL,     NULL,     NULL, NULL};
     const size_t n_w = (size_t)s.c_out * s.c_in * s.weight_taps;
     const float w_scale = 1.0f / sqrtf((float)(s.c_in * s.kernel));
     cv.weight = rand_floats(n_w, w_scale);
@@ -133,7 +133,7 @@ static void check_conv(const hfc_kernels *kern, conv_shape s)
     hfc_conv1d_scalar(&acv, ax, x_ld, mag, y_ld, s.n_out, 0);
 
     hfc_conv pcv = cv;
-    CHECK(kern->prepare_conv(&pcv) == 0);
+    CHECK(kern->conv[HFC_FORMAT_FP32]->prepare_conv(&pcv) == 0);
     const double n_terms = (double)s.c_in * s.kernel + 1;
     /* 0: conv1d store, 1: conv1d add (both into out), 2: a random fused chain */
     for (int mode = 0; mode < 3; mode++) {
@@ -149,10 +149,10 @@ static void check_conv(const hfc_kernels *kern, conv_shape s)
         const hfc_conv_epilogue ep = make_epilogue(pieces, y_ld, steps, divide);
         if (mode < 2) {
             hfc_conv1d_scalar(&cv, x, x_ld, ref[E_OUT], y_ld, s.n_out, mode);
-            kern->conv1d(&pcv, x, x_ld, got[E_OUT], y_ld, s.n_out, mode);
+            kern->conv[HFC_FORMAT_FP32]->conv1d(&pcv, x, x_ld, got[E_OUT], y_ld, s.n_out, mode);
         } else {
             hfc_conv1d_fused_scalar(&cv, x, x_ld, s.n_out, &er);
-            kern->conv1d_fused(&pcv, x, x_ld, s.n_out, &eg);
+            kern->conv[HFC_FORMAT_FP32]->conv1d_fused(&pcv, x, x_ld, s.n_out, &eg);
         }
         /* The magnitudes the extra additions see (zero where a step is off): the
          * residual (mode 1: out's initial value) and the running sum. */
@@ -171,10 +171,10 @@ static void check_conv(const hfc_kernels *kern, conv_shape s)
             int n = rnd(1, s.n_out - t0 < 40 ? s.n_out - t0 : 40);
             const float *xt = x + (ptrdiff_t)t0 * s.stride;
             if (mode < 2) {
-                kern->conv1d(&pcv, xt, x_ld, pieces[E_OUT] + t0, y_ld, n, mode);
+                kern->conv[HFC_FORMAT_FP32]->conv1d(&pcv, xt, x_ld, pieces[E_OUT] + t0, y_ld, n, mode);
             } else {
                 const hfc_conv_epilogue e = shifted(ep, t0);
-                kern->conv1d_fused(&pcv, xt, x_ld, n, &e);
+                kern->conv[HFC_FORMAT_FP32]->conv1d_fused(&pcv, xt, x_ld, n, &e);
             }
             t0 += n;
         }
@@ -197,7 +197,7 @@ typedef struct convt_shape {
 
 static void check_convt(const hfc_kernels *kern, convt_shape s)
 {
-    hfc_convt cv = {s.c_in, s.c_out, s.kernel, s.stride, 0, 0, NULL, NULL, NULL};
+    hfc_convt cv = {s.c_in, s.c_out, s.kernel, s.stride, 0, 0, NULL, NULL, NULL, NULL};
     const size_t n_w = (size_t)s.c_in * s.c_out * s.kernel;
     cv.weight = rand_floats(n_w, 1.0f / sqrtf((float)s.c_in));
     cv.bias = rand_floats((size_t)s.c_out, 0.1f);
@@ -213,8 +213,8 @@ static void check_convt(const hfc_kernels *kern, convt_shape s)
     hfc_conv_transpose1d_scalar(&acv, ax, x_ld, s.n_in, mag, y_ld, s.n_out, s.out_offset);
     hfc_conv_transpose1d_scalar(&cv, x, x_ld, s.n_in, ref, y_ld, s.n_out, s.out_offset);
     hfc_convt pcv = cv;
-    CHECK(kern->prepare_convt(&pcv) == 0);
-    kern->conv_transpose1d(&pcv, x, x_ld, s.n_in, got, y_ld, s.n_out, s.out_offset);
+    CHECK(kern->conv[HFC_FORMAT_FP32]->prepare_convt(&pcv) == 0);
+    kern->conv[HFC_FORMAT_FP32]->conv_transpose1d(&pcv, x, x_ld, s.n_in, got, y_ld, s.n_out, s.out_offset);
     const double n_terms = (double)s.c_in * ((s.kernel + s.stride - 1) / s.stride) + 1;
     int bad = 0;
     for (int co = 0; co < s.c_out; co++)
@@ -231,7 +231,7 @@ static void check_convt(const hfc_kernels *kern, convt_shape s)
     float *act = calloc(n_y, sizeof *act), *out = calloc(n_y, sizeof *out);
     const hfc_conv_epilogue e = {
         .out = out, .act = act, .out_ld = y_ld, .act_ld = y_ld, .slope = 0.1f};
-    kern->conv_transpose1d_fused(&pcv, x, x_ld, s.n_in, s.n_out, s.out_offset, &e);
+    kern->conv[HFC_FORMAT_FP32]->conv_transpose1d_fused(&pcv, x, x_ld, s.n_in, s.n_out, s.out_offset, &e);
     int same = !memcmp(out, got, n_y * sizeof *out);
     for (size_t i = 0; i < n_y; i++)
         same &= act[i] == (got[i] >= 0.0f ? got[i] : got[i] * 0.1f);
@@ -240,7 +240,7 @@ static void check_convt(const hfc_kernels *kern, convt_shape s)
     free(act), free(out);
     for (int n0 = 0; n0 < s.n_out;) { /* as a stream calls it: pieces, shifted offset */
         int n = rnd(1, s.n_out - n0 < 50 ? s.n_out - n0 : 50);
-        kern->conv_transpose1d(&pcv, x, x_ld, s.n_in, pieces + n0, y_ld, n, s.out_offset + n0);
+        kern->conv[HFC_FORMAT_FP32]->conv_transpose1d(&pcv, x, x_ld, s.n_in, pieces + n0, y_ld, n, s.out_offset + n0);
         n0 += n;
     }
     CHECK_MSG(!memcmp(pieces, got, n_y * sizeof *got),
