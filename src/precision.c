@@ -50,7 +50,7 @@ static int parse_precision(const char *s)
 /* The requested enum hfc_precision: the option, else HFC_PRECISION, else AUTO. */
 static int requested(int option, const hfc_logger *logger)
 {
-    if (option >= HFC_PRECISION_AUTO && option <= HFC_PRECISION_INT8 && option != HFC_PRECISION_AUTO)
+    if (option > HFC_PRECISION_AUTO && option <= HFC_PRECISION_INT8)
         return option;
     if (option != HFC_PRECISION_AUTO)
         hfc_logf(logger, HFC_LOG_WARN, "precision %d unknown, choosing automatically", option);
@@ -83,8 +83,7 @@ static int prepare_with(hfc_conv *cv, hfc_convt *cvt, const hfc_conv_ops *ops)
         cvt->ops = ops;
     if (cv ? !ops->prepare_conv : !ops->prepare_convt)
         return HFC_OK;
-    return (cv ? ops->prepare_conv(cv) : ops->prepare_convt(cvt)) == 0 ? HFC_OK
-                                                                      : HFC_ERR_NO_MEMORY;
+    return (cv ? ops->prepare_conv(cv) : ops->prepare_convt(cvt)) == 0 ? HFC_OK : HFC_ERR_NO_MEMORY;
 }
 
 int hfc_layer_set_format(const hfc_model *m, hfc_conv *cv, hfc_convt *cvt, int format)
@@ -95,7 +94,7 @@ int hfc_layer_set_format(const hfc_model *m, hfc_conv *cv, hfc_convt *cvt, int f
 
 typedef struct plan {
     const hfc_model *m;
-    int format;  /* the model's format */
+    int format; /* the model's format */
     unsigned have;
 } plan;
 
@@ -105,7 +104,13 @@ static int layer_format(const plan *p, const hfc_conv *cv, const hfc_convt *cvt)
     const int c_in = cv ? cv->c_in : cvt->c_in, c_out = cv ? cv->c_out : cvt->c_out;
     if (p->format == HFC_FORMAT_FP32 || c_in < 2 || c_out < 2)
         return HFC_FORMAT_FP32;
-    return usable_format(p->m->kern, p->format, p->have);
+    int format = usable_format(p->m->kern, p->format, p->have);
+    for (;;) { /* down to a format whose kernels take the layer (fp32 takes all) */
+        const hfc_conv_ops *ops = hfc_kernels_conv(p->m->kern, format, p->have);
+        if (!ops->takes || ops->takes(cv, cvt))
+            return format;
+        format = usable_format(p->m->kern, format - 1, p->have);
+    }
 }
 
 static int prepare_layer(void *ctx, hfc_conv *cv, hfc_convt *cvt, const hfc_layer_role *role)

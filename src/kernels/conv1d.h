@@ -38,6 +38,18 @@ typedef struct hfc_conv_epilogue {
 typedef void (*hfc_conv1d_fused_fn)(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n_out,
                                     const hfc_conv_epilogue *e);
 
+/* e with every pointer moved t columns on. */
+static inline hfc_conv_epilogue hfc_conv_epilogue_shift(const hfc_conv_epilogue *e, ptrdiff_t t)
+{
+    hfc_conv_epilogue s = *e;
+    s.res = s.res ? s.res + t : NULL;
+    s.sum = s.sum ? s.sum + t : NULL;
+    s.out = s.out ? s.out + t : NULL;
+    s.sum_out = s.sum_out ? s.sum_out + t : NULL;
+    s.act = s.act ? s.act + t : NULL;
+    return s;
+}
+
 /* The epilogue chain on one output (channel co, column offset t from column 0). */
 static inline void hfc_conv_epilogue_apply(const hfc_conv_epilogue *e, int co, ptrdiff_t t, float v)
 {

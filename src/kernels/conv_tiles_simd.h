@@ -21,7 +21,17 @@
  *   weights loaded as vectors, x broadcast, results transposed through a small stack
  *   tile. Any stride or tap step, and efficient on a handful of columns (streaming):
  *   4 columns share each weight load, and a single column spreads HFC_TB1_BLOCKS
- *   independent FMA chains over blocks. */
+ *   independent FMA chains over blocks.
+ *
+ * Elements. The tiles multiply x and weight *elements* into float accumulators
+ * through a vocabulary the includer may replace before including this file
+ * (defining HFC_TILE_ELEMENTS): hfc_tx, one element of x and of the packed
+ * weights; hfc_vx, a vector of them; hfc_vx_load / hfc_vx_load_even / hfc_vx_set1;
+ * hfc_mac(acc, a, b), acc plus the products of a and b lane by lane; hfc_mac1, its
+ * scalar twin; HFC_X_ROWS(c_in), the element rows of c_in channels. By default an
+ * element is one float and hfc_mac one FMA (fp32). The bf16 kernels
+ * (reduced/conv_bf16_avx512.c) make an element a pair of channels in bf16 and
+ * hfc_mac one vdpbf16ps, the rest of every tile unchanged. */
 #ifndef HFC_KERNELS_CONV_TILES_SIMD_H
 #define HFC_KERNELS_CONV_TILES_SIMD_H
 
@@ -35,12 +45,38 @@
 #define HFC_UNROLL _Pragma("GCC unroll 32")
 #define HFC_BLOCK_VECS (HFC_PACK_BLOCK / HFC_VW)
 
+#ifndef HFC_TILE_ELEMENTS
+typedef float hfc_tx;
+typedef hfc_vf hfc_vx;
+#define HFC_X_ROWS(c_in) (c_in)
+HFC_TILE_INLINE hfc_vx hfc_vx_load(const hfc_tx *p)
+{
+    return hfc_vf_load(p);
+}
+HFC_TILE_INLINE hfc_vx hfc_vx_load_even(const hfc_tx *p)
+{
+    return hfc_vf_load_even(p);
+}
+HFC_TILE_INLINE hfc_vx hfc_vx_set1(const hfc_tx *p)
+{
+    return hfc_vf_set1(*p);
+}
+HFC_TILE_INLINE hfc_vf hfc_mac(hfc_vf acc, hfc_vx a, hfc_vx b)
+{
+    return hfc_vf_fma(a, b, acc);
+}
+HFC_TILE_INLINE float hfc_mac1(float acc, hfc_tx a, hfc_tx b)
+{
+    return fmaf(a, b, acc);
+}
+#endif
+
 typedef struct hfc_tile_job {
-    const float *x; /* column 0, tap 0, input channel 0 */
+    const hfc_tx *x; /* column 0, tap 0, input row 0 */
     ptrdiff_t x_ld, col_step, tap_step;
-    int c_in, n_taps;
-    const float *w; /* packed weights of block 0: (ci, k) at w + (ci*w_taps + k)*16 */
-    size_t w_block; /* floats between blocks */
+    int c_in, n_taps; /* c_in: rows of elements (HFC_X_ROWS) */
+    const hfc_tx *w;  /* packed weights of block 0: (ci, k) at w + (ci*w_taps + k)*16 */
+    size_t w_block;   /* elements between blocks */
     int w_taps;
     const float *bias;   /* padded to whole blocks */
     hfc_conv_epilogue e; /* pointers at column 0 */
@@ -80,23 +116,23 @@ HFC_TILE_INLINE void hfc_tile_a(const hfc_tile_job *j, int blk, int r0, int i0, 
         for (int v = 0; v < nv; v++)
             acc[r][v] = b;
     }
-    const float *wb = j->w + (size_t)blk * j->w_block + r0;
+    const hfc_tx *wb = j->w + (size_t)blk * j->w_block + r0;
     for (int ci = 0; ci < j->c_in; ci++) {
-        const float *xr = j->x + ci * j->x_ld + (even ? 2 * i0 : i0);
-        const float *wr = wb + (size_t)ci * j->w_taps * HFC_PACK_BLOCK;
+        const hfc_tx *xr = j->x + ci * j->x_ld + (even ? 2 * i0 : i0);
+        const hfc_tx *wr = wb + (size_t)ci * j->w_taps * HFC_PACK_BLOCK;
         for (int k = 0; k < j->n_taps; k++) {
-            const float *xk = xr + k * j->tap_step;
-            const float *wk = wr + k * HFC_PACK_BLOCK;
-            hfc_vf xv[HFC_TA_VECS];
+            const hfc_tx *xk = xr + k * j->tap_step;
+            const hfc_tx *wk = wr + k * HFC_PACK_BLOCK;
+            hfc_vx xv[HFC_TA_VECS];
             HFC_UNROLL
             for (int v = 0; v < nv; v++)
-                xv[v] = even ? hfc_vf_load_even(xk + 2 * v * HFC_VW) : hfc_vf_load(xk + v * HFC_VW);
+                xv[v] = even ? hfc_vx_load_even(xk + 2 * v * HFC_VW) : hfc_vx_load(xk + v * HFC_VW);
             HFC_UNROLL
             for (int r = 0; r < HFC_TA_ROWS; r++) {
-                const hfc_vf w = hfc_vf_set1(wk[r]);
+                const hfc_vx w = hfc_vx_set1(wk + r);
                 HFC_UNROLL
                 for (int v = 0; v < nv; v++)
-                    acc[r][v] = hfc_vf_fma(xv[v], w, acc[r][v]);
+                    acc[r][v] = hfc_mac(acc[r][v], xv[v], w);
             }
         }
     }
@@ -158,7 +194,7 @@ HFC_TILE_INLINE void hfc_tile_b(const hfc_tile_job *j, int blk, int i0, const in
     };
     hfc_vf acc[MT][NQ];
     const int nq = nb * HFC_BLOCK_VECS;
-    const float *wb = j->w + (size_t)blk * j->w_block;
+    const hfc_tx *wb = j->w + (size_t)blk * j->w_block;
     HFC_UNROLL
     for (int q = 0; q < nq; q++) {
         const hfc_vf b =
@@ -169,22 +205,22 @@ HFC_TILE_INLINE void hfc_tile_b(const hfc_tile_job *j, int blk, int i0, const in
             acc[m][q] = b;
     }
     for (int ci = 0; ci < j->c_in; ci++) {
-        const float *xr = j->x + ci * j->x_ld + i0 * j->col_step;
-        const float *wr = wb + (size_t)ci * j->w_taps * HFC_PACK_BLOCK;
+        const hfc_tx *xr = j->x + ci * j->x_ld + i0 * j->col_step;
+        const hfc_tx *wr = wb + (size_t)ci * j->w_taps * HFC_PACK_BLOCK;
         for (int k = 0; k < j->n_taps; k++) {
-            const float *xk = xr + k * j->tap_step;
-            const float *wk = wr + k * HFC_PACK_BLOCK;
-            hfc_vf wv[NQ];
+            const hfc_tx *xk = xr + k * j->tap_step;
+            const hfc_tx *wk = wr + k * HFC_PACK_BLOCK;
+            hfc_vx wv[NQ];
             HFC_UNROLL
             for (int q = 0; q < nq; q++)
-                wv[q] = hfc_vf_load(wk + (q / HFC_BLOCK_VECS) * j->w_block +
+                wv[q] = hfc_vx_load(wk + (q / HFC_BLOCK_VECS) * j->w_block +
                                     (q % HFC_BLOCK_VECS) * HFC_VW);
             HFC_UNROLL
             for (int m = 0; m < mt; m++) {
-                const hfc_vf xb = hfc_vf_set1(xk[m * j->col_step]);
+                const hfc_vx xb = hfc_vx_set1(xk + m * j->col_step);
                 HFC_UNROLL
                 for (int q = 0; q < nq; q++)
-                    acc[m][q] = hfc_vf_fma(wv[q], xb, acc[m][q]);
+                    acc[m][q] = hfc_mac(acc[m][q], wv[q], xb);
             }
         }
     }

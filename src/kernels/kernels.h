@@ -30,6 +30,9 @@ struct hfc_conv_ops {
      * the kernels read the model's layout. Return 0, or -1 when out of memory. */
     int (*prepare_conv)(hfc_conv *cv);
     int (*prepare_convt)(hfc_convt *cv);
+    /* Whether these kernels take the layer (exactly one of cv, cvt set); NULL:
+     * every layer. */
+    int (*takes)(const hfc_conv *cv, const hfc_convt *cvt);
     hfc_conv1d_fn conv1d;
     hfc_conv1d_fused_fn conv1d_fused;
     hfc_conv_transpose1d_fn conv_transpose1d;
@@ -56,6 +59,10 @@ extern const hfc_kernels hfc_kernels_scalar;
 extern const hfc_kernels hfc_kernels_avx2;
 extern const hfc_kernels hfc_kernels_avx512;
 extern const hfc_kernels hfc_kernels_neon;
+
+/* The reduced formats' SIMD convolutions, each in a library of its own ISA flags
+ * (defined where meson builds them: HFC_KERNELS_HAVE_<ISA>). */
+extern const hfc_conv_ops hfc_conv_ops_bf16_avx512;
 
 /* The paths this build has, best first, scalar last, NULL-terminated. */
 extern const hfc_kernels *const hfc_kernel_tables[];

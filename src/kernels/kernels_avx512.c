@@ -1,5 +1,6 @@
 #include "kernels.h"
 #include "pack.h"
+#include "reduced/conv_bf16.h"
 
 static const hfc_conv_ops conv_fp32 = {
     .name = "avx512",
@@ -16,7 +17,19 @@ static const hfc_conv_ops conv_fp32 = {
 const hfc_kernels hfc_kernels_avx512 = {
     .name = "avx512",
     .needs = HFC_CPU_HAS_AVX512,
-    .conv = {[HFC_FORMAT_FP32] = &conv_fp32},
+    .conv =
+        {
+            [HFC_FORMAT_FP32] = &conv_fp32,
+#ifdef HFC_KERNELS_HAVE_AVX512BF16
+            [HFC_FORMAT_BF16] = &hfc_conv_ops_bf16_avx512,
+#endif
+        },
     .vq_nearest = hfc_vq_nearest_avx512,
     .fma_peak = hfc_fma_peak_avx512,
+    .dot_peak =
+        {
+#ifdef HFC_KERNELS_HAVE_AVX512BF16
+            [HFC_FORMAT_BF16] = hfc_dot_peak_avx512bf16,
+#endif
+        },
 };

@@ -1,4 +1,5 @@
 #include "kernels.h"
+#include "reduced/conv_bf16.h"
 
 static const hfc_conv_ops conv_fp32 = {
     .name = "scalar",
@@ -9,9 +10,22 @@ static const hfc_conv_ops conv_fp32 = {
     .conv_transpose1d_fused = hfc_conv_transpose1d_fused_scalar,
 };
 
+/* The references of the reduced formats: the SIMD kernels give their bits. */
+static const hfc_conv_ops conv_bf16 = {
+    .name = "scalar-bf16",
+    .format = HFC_FORMAT_BF16,
+    .prepare_conv = hfc_pack_conv_bf16,
+    .prepare_convt = hfc_pack_convt_bf16,
+    .takes = hfc_bf16_takes,
+    .conv1d = hfc_conv1d_bf16_scalar,
+    .conv1d_fused = hfc_conv1d_fused_bf16_scalar,
+    .conv_transpose1d = hfc_conv_transpose1d_bf16_scalar,
+    .conv_transpose1d_fused = hfc_conv_transpose1d_fused_bf16_scalar,
+};
+
 const hfc_kernels hfc_kernels_scalar = {
     .name = "scalar",
     .needs = 0,
-    .conv = {[HFC_FORMAT_FP32] = &conv_fp32},
+    .conv = {[HFC_FORMAT_FP32] = &conv_fp32, [HFC_FORMAT_BF16] = &conv_bf16},
     .vq_nearest = hfc_vq_nearest_scalar,
 };
