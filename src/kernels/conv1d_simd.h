@@ -8,7 +8,9 @@
  * elements need a conversion (HFC_TILE_CONVERTS_INPUT) defines conv1d_run itself,
  * converting x a chunk of columns at a time. */
 #include "conv1d.h"
+#ifndef HFC_TILES_DEFINED
 #include "conv_tiles_simd.h"
+#endif
 
 _Static_assert(HFC_TA_VECS == 3, "conv1d_run's tile A dispatch expects 3 vectors");
 
