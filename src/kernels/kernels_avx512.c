@@ -1,6 +1,7 @@
 #include "kernels.h"
 #include "pack.h"
 #include "reduced/conv_bf16.h"
+#include "reduced/conv_int8.h"
 
 static const hfc_conv_ops conv_fp32 = {
     .name = "avx512",
@@ -23,6 +24,9 @@ const hfc_kernels hfc_kernels_avx512 = {
 #ifdef HFC_KERNELS_HAVE_AVX512BF16
             [HFC_FORMAT_BF16] = &hfc_conv_ops_bf16_avx512,
 #endif
+#ifdef HFC_KERNELS_HAVE_AVX512VNNI
+            [HFC_FORMAT_INT8] = &hfc_conv_ops_int8_avx512,
+#endif
         },
     .vq_nearest = hfc_vq_nearest_avx512,
     .fma_peak = hfc_fma_peak_avx512,
@@ -30,6 +34,9 @@ const hfc_kernels hfc_kernels_avx512 = {
         {
 #ifdef HFC_KERNELS_HAVE_AVX512BF16
             [HFC_FORMAT_BF16] = hfc_dot_peak_avx512bf16,
+#endif
+#ifdef HFC_KERNELS_HAVE_AVX512VNNI
+            [HFC_FORMAT_INT8] = hfc_dot_peak_avx512vnni,
 #endif
         },
 };
