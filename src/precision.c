@@ -1,7 +1,17 @@
 /* The precision plan. The reduced formats run a layer's products in bf16 or int8
- * but keep every sum, bias and epilogue in fp32; the layers at the ends (one input
- * or one output channel) stay in fp32: they cost little and the reduced tiles
- * would run them mostly on padding. */
+ * but keep every sum, bias and epilogue in fp32.
+ *
+ * Which layers (measured with tools/precision on valid/, BENCHMARKS.md): the
+ * generator's convolutions all take int8 (the weakest, an upsampler alone, still
+ * decodes at 42 dB SNR; all of them at 39 dB), but no encoder layer can leave fp32
+ * without moving tokens: the quantizer's nearest-codeword choices are near ties
+ * often enough that one resblock conv alone in bf16 (latent SNR 66-74 dB) changes
+ * 0.6-1.5% of frames, int8 5-8%, and the whole encoder in bf16 16%, against the
+ * 99% bar. So the plan puts the generator in the model's format and keeps the
+ * encoder in fp32; HFC_PRECISION_ENCODER=bf16|int8 overrides that for measurements
+ * (tokens then miss the bar). Layers with one input or output channel (conv_pre of
+ * the encoder, conv_post of the generator) stay fp32: they cost little and the
+ * reduced tiles would run them mostly on padding. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,17 +104,20 @@ int hfc_layer_set_format(const hfc_model *m, hfc_conv *cv, hfc_convt *cvt, int f
 
 typedef struct plan {
     const hfc_model *m;
-    int format; /* the model's format */
+    int format;         /* the model's format: the generator's */
+    int encoder_format; /* fp32 unless HFC_PRECISION_ENCODER */
     unsigned have;
 } plan;
 
-/* The format one layer runs in under the model's format p->format. */
-static int layer_format(const plan *p, const hfc_conv *cv, const hfc_convt *cvt)
+/* The format one layer runs in under the plan. */
+static int layer_format(const plan *p, const hfc_conv *cv, const hfc_convt *cvt,
+                        const hfc_layer_role *role)
 {
     const int c_in = cv ? cv->c_in : cvt->c_in, c_out = cv ? cv->c_out : cvt->c_out;
-    if (p->format == HFC_FORMAT_FP32 || c_in < 2 || c_out < 2)
+    const int want = role->net == 0 ? p->encoder_format : p->format;
+    if (want == HFC_FORMAT_FP32 || c_in < 2 || c_out < 2)
         return HFC_FORMAT_FP32;
-    int format = usable_format(p->m->kern, p->format, p->have);
+    int format = usable_format(p->m->kern, want, p->have);
     for (;;) { /* down to a format whose kernels take the layer (fp32 takes all) */
         const hfc_conv_ops *ops = hfc_kernels_conv(p->m->kern, format, p->have);
         if (!ops->takes || ops->takes(cv, cvt))
@@ -115,9 +128,8 @@ static int layer_format(const plan *p, const hfc_conv *cv, const hfc_convt *cvt)
 
 static int prepare_layer(void *ctx, hfc_conv *cv, hfc_convt *cvt, const hfc_layer_role *role)
 {
-    (void)role;
     const plan *p = ctx;
-    const int format = layer_format(p, cv, cvt);
+    const int format = layer_format(p, cv, cvt, role);
     return prepare_with(cv, cvt, hfc_kernels_conv(p->m->kern, format, p->have));
 }
 
@@ -140,7 +152,16 @@ int hfc_model_prepare_layers(hfc_model *m, int precision)
                      hfc_format_name(asked), m->kern->name, hfc_format_name(format));
     }
     m->precision = format;
-    plan p = {m, format, have};
+    plan p = {m, format, HFC_FORMAT_FP32, have};
+    const char *enc = getenv("HFC_PRECISION_ENCODER");
+    if (enc && *enc) {
+        const int e = parse_precision(enc);
+        if (e > HFC_PRECISION_AUTO)
+            p.encoder_format = usable_format(m->kern, e - HFC_PRECISION_FP32, have);
+        else
+            hfc_logf(&m->logger, HFC_LOG_WARN, "HFC_PRECISION_ENCODER=%s unknown (fp32|bf16|int8)",
+                     enc);
+    }
     int st = hfc_model_for_each_layer(m, prepare_layer, &p);
     if (st != HFC_OK)
         hfc_logf(&m->logger, HFC_LOG_ERROR, "no memory to repack the weights for %s",
