@@ -20,7 +20,11 @@ typedef struct hfc_profile {
     struct {
         double conv_s, other_s, conv_flop;
     } stage[HFC_MAX_STAGES + 2];
+    double (*clock)(void); /* seconds; NULL: hfc_seconds_now (monotonic wall time) */
 } hfc_profile;
+
+/* The profile's clock now: its own, else monotonic wall time. */
+double hfc_profile_now(const hfc_profile *p);
 
 /* What an offline pass runs on: the model's kernels, a thread pool (NULL: the
  * calling thread only) and an optional profile. Results do not depend on the pool. */

@@ -185,7 +185,7 @@ static int stage_tiled(const hfc_exec *ex, const hfc_stage_input *src, const hfc
     int status = hfc_act_reshape(next, stage_channels(src), n_cols, margin);
     if (status != HFC_OK)
         return status;
-    const double t_start = ex->profile ? hfc_seconds_now() : 0.0;
+    const double t_start = ex->profile ? hfc_profile_now(ex->profile) : 0.0;
     double flop = src->down
                       ? conv_flop(src->down, n_cols)
                       : 2.0 * src->up->c_in * src->up->c_out * src->up->kernel * (double)src->in->n;
@@ -241,7 +241,7 @@ static int stage_tiled(const hfc_exec *ex, const hfc_stage_input *src, const hfc
     free(p.local);
     if (ex->profile) {
         hfc_profile *pr = ex->profile;
-        pr->stage[pr->current].conv_s += hfc_seconds_now() - t_start;
+        pr->stage[pr->current].conv_s += hfc_profile_now(pr) - t_start;
         pr->stage[pr->current].conv_flop += flop;
     }
     return HFC_OK;
