@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "model.h"
 #include "stream_net.h"
 
@@ -170,4 +171,40 @@ int64_t hfc_decoder_flush(hfc_decoder *decoder, float *pcm_out, int64_t max_samp
     int64_t produced = st == HFC_OK ? take_samples(decoder, pcm_out) : st;
     hfc_decoder_reset(decoder);
     return produced;
+}
+
+int hfc_decoders_push_frame(hfc_decoder *const *dec, int n, const hfc_token *const *tokens,
+                            float *const *pcm, int64_t *n_samples)
+{
+    if (!dec || !tokens || !pcm || !n_samples || n < 0)
+        return HFC_ERR_INVALID_ARG;
+    for (int i = 0; i < n; i++)
+        if (!dec[i] || !tokens[i] || !pcm[i] || dec[i]->model != dec[0]->model)
+            return HFC_ERR_INVALID_ARG;
+    for (int i0 = 0; i0 < n; i0 += HFC_STREAM_BATCH_MAX) {
+        const int i1 = n - i0 < HFC_STREAM_BATCH_MAX ? n : i0 + HFC_STREAM_BATCH_MAX;
+        hfc_generator_stream *batch[HFC_STREAM_BATCH_MAX];
+        int index[HFC_STREAM_BATCH_MAX], k = 0;
+        for (int i = i0; i < i1; i++) {
+            const hfc_model *m = dec[i]->model;
+            hfc_sconv *pre = &dec[i]->stream.pre;
+            const int64_t at = hfc_colbuf_end(&pre->in);
+            if (check_tokens(m, tokens[i], 1) != HFC_OK || !hfc_colbuf_grow(&pre->in, 1)) {
+                n_samples[i] = hfc_decoder_push(dec[i], tokens[i], 1, pcm[i], m->cfg.hop);
+                continue;
+            }
+            hfc_act view = {0};
+            view.data = hfc_colbuf_at(&pre->in, 0, at);
+            view.channels = pre->in.channels;
+            view.n = 1;
+            view.ld = pre->in.ld;
+            hfc_quantizer_decode(&m->vq, tokens[i], 1, &view);
+            batch[k] = &dec[i]->stream;
+            index[k++] = i;
+        }
+        const int st = k ? hfc_generator_stream_run_many(batch, k, 0) : HFC_OK;
+        for (int b = 0; b < k; b++)
+            n_samples[index[b]] = st != HFC_OK ? st : take_samples(dec[index[b]], pcm[index[b]]);
+    }
+    return HFC_OK;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "model.h"
 #include "stream_net.h"
 
@@ -224,4 +225,39 @@ int64_t hfc_encoder_flush(hfc_encoder *encoder, hfc_token *tokens_out, int64_t m
     int64_t produced = st == HFC_OK ? take_frames(encoder, tokens_out) : st;
     hfc_encoder_reset(encoder);
     return produced;
+}
+
+int hfc_encoders_push_frame(hfc_encoder *const *enc, int n, const float *const *pcm,
+                            hfc_token *const *tokens, int64_t *n_frames)
+{
+    if (!enc || !pcm || !tokens || !n_frames || n < 0)
+        return HFC_ERR_INVALID_ARG;
+    for (int i = 0; i < n; i++)
+        if (!enc[i] || !pcm[i] || !tokens[i] || enc[i]->model != enc[0]->model)
+            return HFC_ERR_INVALID_ARG;
+    for (int i0 = 0; i0 < n; i0 += HFC_STREAM_BATCH_MAX) {
+        const int i1 = n - i0 < HFC_STREAM_BATCH_MAX ? n : i0 + HFC_STREAM_BATCH_MAX;
+        hfc_encoder_stream *batch[HFC_STREAM_BATCH_MAX];
+        int index[HFC_STREAM_BATCH_MAX], k = 0;
+        for (int i = i0; i < i1; i++) {
+            hfc_encoder *e = enc[i];
+            const int hop = e->model->cfg.hop;
+            int clean = e->pending == 0;
+            for (int t = 0; t < hop && clean; t++)
+                clean = isfinite(pcm[i][t]);
+            hfc_sconv *pre = &e->stream.pre;
+            const int64_t at = hfc_colbuf_end(&pre->in);
+            if (!clean || !hfc_colbuf_grow(&pre->in, hop)) {
+                n_frames[i] = hfc_encoder_push(e, pcm[i], hop, tokens[i], 2);
+                continue;
+            }
+            memcpy(hfc_colbuf_at(&pre->in, 0, at), pcm[i], (size_t)hop * sizeof(float));
+            batch[k] = &e->stream;
+            index[k++] = i;
+        }
+        const int st = k ? hfc_encoder_stream_run_many(batch, k, 0) : HFC_OK;
+        for (int b = 0; b < k; b++)
+            n_frames[index[b]] = st != HFC_OK ? st : take_frames(enc[index[b]], tokens[index[b]]);
+    }
+    return HFC_OK;
 }

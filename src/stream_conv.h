@@ -35,6 +35,14 @@ void hfc_sconv_reset(hfc_sconv *s);
  * out's end). Returns the number of outputs. */
 int hfc_sconv_run(hfc_sconv *s, hfc_colbuf *out);
 
+/* The most streams one batched run takes (hfc_*_run_many). */
+#define HFC_STREAM_BATCH_MAX 64
+
+/* hfc_sconv_run for n streams of the same layer (n <= HFC_STREAM_BATCH_MAX): one
+ * batched kernel call (conv1d_batch) where the layer's kernels have one, so narrow
+ * runs share each pass over the weights; the same bits as n hfc_sconv_run. */
+void hfc_sconv_run_many(hfc_sconv *const *s, hfc_colbuf *const *out, int n);
+
 /* Marks the input complete: appends the right padding; the next run emits the rest. */
 void hfc_sconv_finish(hfc_sconv *s);
 

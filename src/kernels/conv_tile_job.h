@@ -51,6 +51,7 @@ typedef struct hfc_tile_job {
     const float *bias;   /* padded to whole blocks */
     hfc_conv_epilogue e; /* pointers at column 0 */
     ptrdiff_t y_step;    /* epilogue offset between columns */
+    const ptrdiff_t *col_x; /* a gathered job's column offsets into x (tile B), or NULL */
     int c_out, n_blocks;
 } hfc_tile_job;
 

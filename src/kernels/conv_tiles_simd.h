@@ -95,8 +95,10 @@ HFC_TILE_INLINE void hfc_tile_a(const hfc_tile_job *j, int blk, int r0, int i0, 
     }
 }
 
-/* Tile B: columns [i0, i0 + mt) of blocks [blk, blk + nb). */
-HFC_TILE_INLINE void hfc_tile_b(const hfc_tile_job *j, int blk, int i0, const int mt, const int nb)
+/* Tile B: columns [i0, i0 + mt) of blocks [blk, blk + nb); with gathered, column i
+ * reads x from offset j->col_x[i] instead of i * col_step (a batch of streams). */
+HFC_TILE_INLINE void hfc_tile_b(const hfc_tile_job *j, int blk, int i0, const int mt, const int nb,
+                                const int gathered)
 {
     enum {
         MT = HFC_TB_COLS > 4 ? HFC_TB_COLS : 4,
@@ -116,7 +118,7 @@ HFC_TILE_INLINE void hfc_tile_b(const hfc_tile_job *j, int blk, int i0, const in
             acc[m][q] = b;
     }
     for (int ci = 0; ci < j->c_in; ci++) {
-        const hfc_tx *xr = j->x + ci * j->x_ld + i0 * j->col_step;
+        const hfc_tx *xr = j->x + ci * j->x_ld + (gathered ? 0 : i0 * j->col_step);
         const hfc_tx *wr = wb + (size_t)ci * j->w_taps * HFC_PACK_BLOCK;
         for (int k = 0; k < j->n_taps; k++) {
             const hfc_tx *xk = xr + k * j->tap_step;
@@ -128,7 +130,8 @@ HFC_TILE_INLINE void hfc_tile_b(const hfc_tile_job *j, int blk, int i0, const in
                                     (q % HFC_BLOCK_VECS) * HFC_VW);
             HFC_UNROLL
             for (int m = 0; m < mt; m++) {
-                const hfc_vx xb = hfc_vx_set1(xk + m * j->col_step);
+                const hfc_vx xb =
+                    hfc_vx_set1(xk + (gathered ? j->col_x[i0 + m] : m * j->col_step));
                 HFC_UNROLL
                 for (int q = 0; q < nq; q++)
                     acc[m][q] = hfc_mac(acc[m][q], wv[q], xb);

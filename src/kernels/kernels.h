@@ -34,6 +34,7 @@ struct hfc_conv_ops {
      * every layer. */
     int (*takes)(const hfc_conv *cv, const hfc_convt *cvt);
     hfc_conv1d_fn conv1d;
+    hfc_conv1d_batch_fn conv1d_batch; /* NULL: the caller loops over conv1d */
     hfc_conv1d_fused_fn conv1d_fused;
     hfc_conv_transpose1d_fn conv_transpose1d;
     hfc_conv_transpose1d_fused_fn conv_transpose1d_fused;

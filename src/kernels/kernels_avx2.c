@@ -8,6 +8,7 @@ static const hfc_conv_ops conv_fp32 = {
     .prepare_conv = hfc_pack_conv,
     .prepare_convt = hfc_pack_convt,
     .conv1d = hfc_conv1d_avx2,
+    .conv1d_batch = hfc_conv1d_batch_avx2,
     .conv1d_fused = hfc_conv1d_fused_avx2,
     .conv_transpose1d = hfc_conv_transpose1d_avx2,
     .conv_transpose1d_fused = hfc_conv_transpose1d_fused_avx2,

@@ -13,7 +13,9 @@
  *     bound plus 8 2^-24 (|b| + sum |w x| + |res| + |sum|) for the extra additions
  *     and the division, each rounded once on both sides.
  *   Exactness: a SIMD kernel must give the same bits whatever column range a call
- *     covers (a stream asks for a few columns at a time; offline asks for all).
+ *     covers (a stream asks for a few columns at a time; offline asks for all),
+ *     and a batched call (conv1d_batch: many streams' columns at once) the same
+ *     bits as one conv1d call per stream.
  *   bf16 and int8 (reduced/): none. Each reduced format's scalar kernels are its
  *     definition (same products, same order, same rounding), so every SIMD kernel
  *     must give exactly their bits, fused epilogues included. The inputs mix in
@@ -231,6 +233,43 @@ static void check_conv(const hfc_conv_ops *ops, conv_shape s)
     free(x), free(ax), free(mag), free(zeros);
 }
 
+/* conv1d_batch of n streams (random widths, strides of their buffers) against one
+ * conv1d call each: bit for bit. */
+static void check_batch(const hfc_conv_ops *ops, conv_shape s, int n)
+{
+    hfc_conv cv = {s.c_in, s.c_out,       s.kernel, s.stride, s.dilation, 0,
+                   0,      s.weight_taps, NULL,     NULL,     NULL, NULL};
+    if (!ops->conv1d_batch || (ops->takes && !ops->takes(&cv, NULL)))
+        return;
+    const size_t n_w = (size_t)s.c_out * s.c_in * s.weight_taps;
+    cv.weight = rand_floats(n_w, 1.0f / sqrtf((float)(s.c_in * s.kernel)));
+    cv.bias = rand_floats((size_t)s.c_out, 0.1f);
+    CHECK(!ops->prepare_conv || ops->prepare_conv(&cv) == 0);
+    hfc_conv_item items[64];
+    float *x[64], *want[64], *got[64];
+    for (int i = 0; i < n; i++) {
+        const int n_out = rnd(0, 4) == 0 ? rnd(13, 40) : rnd(1, 12); /* mostly narrow */
+        const int n_in = (n_out - 1) * s.stride + (s.kernel - 1) * s.dilation + 1;
+        const ptrdiff_t x_ld = n_in + rnd(0, 9), y_ld = n_out + rnd(0, 9);
+        x[i] = rand_floats((size_t)s.c_in * x_ld, 1.0f);
+        want[i] = rand_floats((size_t)s.c_out * y_ld, 1.0f);
+        got[i] = malloc((size_t)s.c_out * y_ld * sizeof(float));
+        memcpy(got[i], want[i], (size_t)s.c_out * y_ld * sizeof(float));
+        ops->conv1d(&cv, x[i], x_ld, want[i], y_ld, n_out, 0);
+        items[i] = (hfc_conv_item){x[i], x_ld, got[i], y_ld, n_out};
+    }
+    ops->conv1d_batch(&cv, n, items);
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        bad += memcmp(got[i], want[i], (size_t)s.c_out * items[i].y_ld * sizeof(float)) != 0;
+        free(x[i]), free(want[i]), free(got[i]);
+    }
+    CHECK_MSG(bad == 0, "%s conv1d_batch c_in %d c_out %d k %d s %d d %d, %d items: %d differ "
+              "from conv1d", ops->name, s.c_in, s.c_out, s.kernel, s.stride, s.dilation, n, bad);
+    free(cv.packed);
+    free(cv.weight), free(cv.bias);
+}
+
 typedef struct convt_shape {
     int c_in, c_out, kernel, stride, n_in, out_offset, n_out;
 } convt_shape;
@@ -411,6 +450,18 @@ static void check_convs(const hfc_conv_ops *ops, int quick)
         /* the 2x and 4x upsamplers' all-phase tile: wide, odd offsets and lengths */
         check_convt(ops, (convt_shape){32, 16, 4, 2, 301, 1, 599});
         check_convt(ops, (convt_shape){64, 40, 8, 4, 157, 2, 621});
+    }
+    /* Batches: the streaming layers of the configs, then random ones. */
+    check_batch(ops, (conv_shape){256, 256, 5, 1, 3, 5, 0}, 40);
+    check_batch(ops, (conv_shape){128, 256, 16, 8, 1, 16, 0}, 9);
+    check_batch(ops, (conv_shape){512, 512, 11, 1, 5, 11, 0}, 5);
+    check_batch(ops, (conv_shape){24, 40, 3, 1, 5, 11, 0}, 17);
+    for (int i = 0; i < (quick ? 10 : 40); i++) {
+        const int k = rnd(1, 12), st = rnd(1, 6);
+        check_batch(ops,
+                    (conv_shape){rnd(1, 70), rnd(1, 70), k, st, st == 1 ? rnd(1, 7) : 1,
+                                 k + rnd(0, 2) * (st == 1), 0},
+                    rnd(1, 64));
     }
     for (int i = 0; i < (quick ? 50 : 300); i++) { /* random shapes */
         int k = rnd(1, 12), st = rnd(1, 6);

@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "batch.h"
 #include "model.h"
 
 static const char bench_help[] =
@@ -28,6 +29,8 @@ static const char bench_help[] =
     "  - encode and decode real-time factors for 1 .. --threads threads;\n"
     "  - streaming: time per hfc_encoder_push of one hop and hfc_decoder_push of one\n"
     "    frame (mean and 99th percentile), against offline time per frame;\n"
+    "  - batched streaming (the daemon's): cost per stream and frame when 1, 2, 4 .. 32\n"
+    "    streams push a frame each in one batch;\n"
     "  - peak resident memory.\n"
     "Each timing is the best of --repeat runs (per stage: each stage's best). The\n"
     "last lines, \"result KEY VALUE\", are for scripts (tools/bench-compare).\n"
@@ -413,6 +416,67 @@ static void result(const char *prefix, const char *key, double value)
     printf("result %s%s %.9g\n", prefix, key, value);
 }
 
+/* Batched streaming: for batches of 1, 2, 4 .. 32 streams, each pushing one frame
+ * per round (hfc_encoders_push_frame / hfc_decoders_push_frame), the best round's
+ * cost per stream and frame. */
+enum { MAX_BATCH = 32, BATCH_ROUNDS = 40 };
+
+static int time_batches(const hfc_model *m, const float *pcm, int64_t n_frames,
+                        const hfc_token *tokens, const char *prefix)
+{
+    const int hop = m->cfg.hop, nc = m->cfg.groups * m->cfg.layers;
+    hfc_encoder *enc[MAX_BATCH];
+    hfc_decoder *dec[MAX_BATCH];
+    const float *in[MAX_BATCH];
+    const hfc_token *tok_in[MAX_BATCH];
+    hfc_token frame_tokens[MAX_BATCH][2 * HFC_MAX_GROUPS * HFC_MAX_LAYERS];
+    hfc_token *tok_out[MAX_BATCH];
+    float *pcm_out[MAX_BATCH];
+    int64_t got[MAX_BATCH];
+    int ok = 1;
+    for (int i = 0; i < MAX_BATCH; i++) {
+        enc[i] = hfc_encoder_create(m, NULL, NULL);
+        dec[i] = hfc_decoder_create(m, NULL, NULL);
+        tok_out[i] = frame_tokens[i];
+        pcm_out[i] = malloc((size_t)hop * sizeof(float));
+        ok &= enc[i] && dec[i] && pcm_out[i];
+    }
+    printf("\nBatched streaming (streams pushing a frame each in one call, as the daemon's\n"
+           "workers batch the streams due together): us per stream and frame, best round\n");
+    printf("  %5s %10s %10s %10s %9s\n", "batch", "encode", "decode", "duplex", "vs 1");
+    double one = 0.0;
+    for (int b = 1; b <= MAX_BATCH && ok; b *= 2) {
+        double enc_best = INFINITY, dec_best = INFINITY;
+        for (int r = 0; r < BATCH_ROUNDS && ok; r++) {
+            const int64_t f = r % n_frames;
+            for (int i = 0; i < b; i++) { /* each stream its own place in the signal */
+                in[i] = pcm + ((f + 7 * i) % n_frames) * hop;
+                tok_in[i] = tokens + ((f + 7 * i) % n_frames) * nc;
+            }
+            const double t0 = one_thread_clock();
+            ok = hfc_encoders_push_frame(enc, b, in, tok_out, got) == HFC_OK;
+            const double t1 = one_thread_clock();
+            ok = ok && hfc_decoders_push_frame(dec, b, tok_in, pcm_out, got) == HFC_OK;
+            const double t2 = one_thread_clock();
+            enc_best = t1 - t0 < enc_best ? t1 - t0 : enc_best;
+            dec_best = t2 - t1 < dec_best ? t2 - t1 : dec_best;
+        }
+        const double e = enc_best / b * 1e6, d = dec_best / b * 1e6;
+        one = b == 1 ? e + d : one;
+        printf("  %5d %10.1f %10.1f %10.1f %8.2fx\n", b, e, d, e + d, one / (e + d));
+        char key[48];
+        snprintf(key, sizeof key, "batch_%d_duplex_us", b);
+        result(prefix, key, e + d);
+    }
+    for (int i = 0; i < MAX_BATCH; i++) {
+        hfc_encoder_destroy(enc[i]);
+        hfc_decoder_destroy(dec[i]);
+        free(pcm_out[i]);
+    }
+    return ok ? 0 : -1;
+}
+
+
 /* One model (one precision) through every measurement; keys prefixed by prefix. */
 static int run_bench(const hfc_model *m, const float *pcm, int64_t n, int max_threads, int repeat,
                      const peaks *pk, const char *prefix)
@@ -485,6 +549,7 @@ static int run_bench(const hfc_model *m, const float *pcm, int64_t n, int max_th
             result(prefix, "stream_encode_p99_s", el.p99_s);
             result(prefix, "stream_decode_mean_s", dl.mean_s);
             result(prefix, "stream_decode_p99_s", dl.p99_s);
+            status = time_batches(m, pcm, n_frames, tokens, prefix);
         }
     }
     free(tokens);

@@ -68,6 +68,7 @@ typedef struct hfcd_daemon {
     _Atomic(hfcd_conn *) notice_head; /* connections the workers flagged */
 
     _Atomic uint64_t frames_encoded, frames_decoded, inputs_dropped;
+    _Atomic uint64_t batches, batched_requests; /* batch turns, and the requests in them */
     hfcd_latency latency;        /* receipt to reply sent, every request */
 
     uint8_t *recv_buf;           /* the loop's receive buffer: one message */

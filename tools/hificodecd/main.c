@@ -70,10 +70,12 @@ static int serve(hfcd_daemon *d)
     }
     if (hfcd_listen_open(d) != 0 || hfcd_loop_init(d) != 0)
         return 1;
-    d->rt_workers = hfcd_workers_start(&d->rt_queue, d->n_rt_workers, 0, "hfcd-rt");
+    d->rt_workers =
+        hfcd_workers_start(&d->rt_queue, d->n_rt_workers, 0, cfg->batch_streams, "hfcd-rt");
     /* As many utterance workers as real-time ones: concurrent utterances share
      * every core, at the lower priority. */
-    d->utt_workers = hfcd_workers_start(&d->utt_queue, d->n_rt_workers, UTTERANCE_NICE, "hfcd-utt");
+    d->utt_workers =
+        hfcd_workers_start(&d->utt_queue, d->n_rt_workers, UTTERANCE_NICE, 1, "hfcd-utt");
     if (!d->rt_workers || !d->utt_workers)
         return 1;
     hfcd_log(HFCD_LOG_INFO, "ready: %d real-time workers, CPU budget %.2f%s", d->n_rt_workers,
@@ -81,7 +83,9 @@ static int serve(hfcd_daemon *d)
     hfcd_sd_notifyf("READY=1\nSTATUS=ready: %d workers, CPU budget %.2f", d->n_rt_workers,
                     d->cpu_budget);
     int status = hfcd_loop_run(d);
-    hfcd_log(HFCD_LOG_INFO, "stopped");
+    hfcd_log(HFCD_LOG_INFO, "stopped; %llu requests ran in %llu batches",
+             (unsigned long long)atomic_load(&d->batched_requests),
+             (unsigned long long)atomic_load(&d->batches));
     return status;
 }
 

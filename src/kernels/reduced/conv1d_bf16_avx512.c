@@ -9,3 +9,4 @@
 #define HFC_ROW_BYTES HFC_BF16_ROW_BYTES
 #define HFC_CHUNKS_CONV1D
 #include "conv_chunks.h"
+#include "../conv1d_batch_simd.h"

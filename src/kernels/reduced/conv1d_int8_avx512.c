@@ -11,3 +11,4 @@
 #define HFC_ROW_BYTES HFC_INT8_ROW_BYTES
 #define HFC_CHUNKS_CONV1D
 #include "conv_chunks.h"
+#include "../conv1d_batch_simd.h"

@@ -1,7 +1,7 @@
 /* conv1d_run and convt_run for a reduced format (HFC_TILE_CONVERTS_INPUT): the
  * input a chunk of outputs reads, converted into a stack buffer, then the tiles.
  * Each output depends only on its own inputs' converted values, so chunking
- * changes no bit. The includer defines HFC_CONVERT(x, x_ld, c_in, n, dst, ld) and
+ * changes no bit. The includer defines HFC_CONVERT(x, x_ld, c_in, n, dst, ld, width) and
  * HFC_ROW_BYTES(c_in) first, and includes this after the dispatch it completes
  * (conv1d_simd.h or conv_transpose1d_simd.h); HFC_CHUNKS_CONV1D or
  * HFC_CHUNKS_CONVT says which. */
@@ -18,7 +18,7 @@ static void conv1d_run(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n
         const int n = n_out - c0 < chunk ? n_out - c0 : chunk;
         const int n_in = (n - 1) * cv->stride + span;
         const ptrdiff_t ld = (n_in + 15) / 16 * 16;
-        HFC_CONVERT(x + (ptrdiff_t)c0 * cv->stride, x_ld, cv->c_in, n_in, buf, ld);
+        HFC_CONVERT(x + (ptrdiff_t)c0 * cv->stride, x_ld, cv->c_in, n_in, buf, ld, (int)ld);
         const hfc_conv_epilogue ec = hfc_conv_epilogue_shift(e, c0);
         conv1d_tiles(cv, buf, ld, n, &ec);
     }
@@ -47,7 +47,7 @@ static void convt_run(const hfc_convt *cv, const float *x, ptrdiff_t x_ld, int n
         u_hi = u_hi > n_in ? n_in : u_hi;
         const int n_cols = u_hi > u_lo ? u_hi - u_lo : 0;
         const ptrdiff_t ld = (n_cols + 15) / 16 * 16;
-        HFC_CONVERT(x + u_lo, x_ld, cv->c_in, n_cols, buf, ld);
+        HFC_CONVERT(x + u_lo, x_ld, cv->c_in, n_cols, buf, ld, (int)ld);
         const hfc_conv_epilogue ec = hfc_conv_epilogue_shift(e, n0);
         convt_tiles(cv, buf - u_lo, ld, n_in, n, m0, &ec);
     }

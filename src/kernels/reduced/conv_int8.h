@@ -42,6 +42,7 @@ void hfc_conv_transpose1d_fused_int8_scalar(const hfc_convt *cv, const float *x,
 
 void hfc_conv1d_avx512vnni(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, float *y,
                            ptrdiff_t y_ld, int n_out, int accumulate);
+void hfc_conv1d_batch_avx512vnni(const hfc_conv *cv, int n, const hfc_conv_item *items);
 void hfc_conv1d_fused_avx512vnni(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n_out,
                                  const hfc_conv_epilogue *e);
 void hfc_conv_transpose1d_avx512vnni(const hfc_convt *cv, const float *x, ptrdiff_t x_ld, int n_in,

@@ -99,8 +99,10 @@ HFC_TILE_INLINE void hfc_tile_a(const hfc_tile_job *j, int blk, int r0, int i0, 
     }
 }
 
-/* Tile B: columns [i0, i0 + mt) of blocks [blk, blk + nb). */
-HFC_TILE_INLINE void hfc_tile_b(const hfc_tile_job *j, int blk, int i0, const int mt, const int nb)
+/* Tile B: columns [i0, i0 + mt) of blocks [blk, blk + nb) (gathered: as in
+ * conv_tiles_simd.h). */
+HFC_TILE_INLINE void hfc_tile_b(const hfc_tile_job *j, int blk, int i0, const int mt, const int nb,
+                                const int gathered)
 {
     enum {
         MT = HFC_TB_COLS > 4 ? HFC_TB_COLS : 4,
@@ -118,7 +120,7 @@ HFC_TILE_INLINE void hfc_tile_b(const hfc_tile_job *j, int blk, int i0, const in
         acc[m][q] = hfc_vf_set1(0.0f);
     for (int k = 0; k < j->n_taps; k++) {
         const hfc_tx *wk = wb + (size_t)k * j->c_in * HFC_PACK_BLOCK;
-        const ptrdiff_t xk = i0 * j->col_step + k * j->tap_step;
+        const ptrdiff_t xk = (gathered ? 0 : i0 * j->col_step) + k * j->tap_step;
         hfc_vi sum[MT][NQ];
         HFC_UNROLL
         for (int q = 0; q < nq; q++) {
@@ -138,7 +140,8 @@ HFC_TILE_INLINE void hfc_tile_b(const hfc_tile_job *j, int blk, int i0, const in
             const hfc_tx *xq = j->x + qd * j->x_ld + xk;
             HFC_UNROLL
             for (int m = 0; m < mt; m++) {
-                const hfc_vi xb = hfc_vi_set1(xq[m * j->col_step]);
+                const hfc_vi xb =
+                    hfc_vi_set1(xq[gathered ? j->col_x[i0 + m] : m * j->col_step]);
                 HFC_UNROLL
                 for (int q = 0; q < nq; q++)
                     sum[m][q] = hfc_vi_dot(sum[m][q], xb, wv[q]);
@@ -146,7 +149,8 @@ HFC_TILE_INLINE void hfc_tile_b(const hfc_tile_job *j, int blk, int i0, const in
         }
         HFC_UNROLL
         for (int m = 0; m < mt; m++) {
-            const hfc_vf s = hfc_vf_set1(scale[xk + m * j->col_step]);
+            const hfc_vf s =
+                hfc_vf_set1(scale[xk + (gathered ? j->col_x[i0 + m] : m * j->col_step)]);
             HFC_UNROLL
             for (int q = 0; q < nq; q++)
                 acc[m][q] = hfc_vf_fma(hfc_vi_float(sum[m][q]), s, acc[m][q]);

@@ -10,6 +10,7 @@ const hfc_conv_ops hfc_conv_ops_bf16_avx512 = {
     .prepare_convt = hfc_pack_convt_bf16,
     .takes = hfc_bf16_takes,
     .conv1d = hfc_conv1d_avx512bf16,
+    .conv1d_batch = hfc_conv1d_batch_avx512bf16,
     .conv1d_fused = hfc_conv1d_fused_avx512bf16,
     .conv_transpose1d = hfc_conv_transpose1d_avx512bf16,
     .conv_transpose1d_fused = hfc_conv_transpose1d_fused_avx512bf16,

@@ -10,6 +10,7 @@ const hfc_conv_ops hfc_conv_ops_int8_avx512 = {
     .prepare_convt = hfc_pack_convt_int8,
     .takes = hfc_int8_takes,
     .conv1d = hfc_conv1d_avx512vnni,
+    .conv1d_batch = hfc_conv1d_batch_avx512vnni,
     .conv1d_fused = hfc_conv1d_fused_avx512vnni,
     .conv_transpose1d = hfc_conv_transpose1d_avx512vnni,
     .conv_transpose1d_fused = hfc_conv_transpose1d_fused_avx512vnni,

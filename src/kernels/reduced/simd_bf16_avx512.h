@@ -46,10 +46,10 @@ static inline __attribute__((always_inline)) float hfc_mac1(float acc, hfc_tx a,
 }
 
 /* Columns [0, n) of c_in float rows (x_ld apart) as bf16 pairs into dst, rows ld
- * (a multiple of 16) apart, zeros in [n, ld): VCVTNE2PS2BF16 rounds as
+ * apart, zeros in [n, width) (width a multiple of 16): VCVTNE2PS2BF16 rounds as
  * hfc_bf16_round, then the two channels' halves are interleaved per column. */
 static void hfc_bf16_convert(const float *x, ptrdiff_t x_ld, int c_in, int n, hfc_tx *dst,
-                             ptrdiff_t ld)
+                             ptrdiff_t ld, int width)
 {
     /* Word 2t takes the even channel's column t (low half of bf16 0..15), word
      * 2t+1 the odd channel's (16..31). */
@@ -60,7 +60,7 @@ static void hfc_bf16_convert(const float *x, ptrdiff_t x_ld, int c_in, int n, hf
         const float *even = x + (ptrdiff_t)2 * q * x_ld, *odd = even + x_ld;
         const int has_odd = 2 * q + 1 < c_in;
         hfc_tx *row = dst + q * ld;
-        for (int t = 0; t < ld; t += 16) {
+        for (int t = 0; t < width; t += 16) {
             const __mmask16 m = n - t >= 16 ? 0xffff : n > t ? (__mmask16)((1u << (n - t)) - 1) : 0;
             const __m512 a = _mm512_maskz_loadu_ps(m, even + t);
             const __m512 b = has_odd ? _mm512_maskz_loadu_ps(m, odd + t) : _mm512_setzero_ps();

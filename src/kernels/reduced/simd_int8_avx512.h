@@ -53,15 +53,15 @@ HFC_VI_INLINE hfc_vf hfc_vi_float(hfc_vi v)
 }
 
 /* Columns [0, n) of c_in float rows (x_ld apart) quantized (int8.h) into dst: quads
- * rows of byte quads (x8 + 128), then a row of the columns' scales; rows ld (a
- * multiple of 16) apart, zero columns in [n, ld). */
+ * rows of byte quads (x8 + 128), then a row of the columns' scales; rows ld apart,
+ * zero columns in [n, width) (width a multiple of 16). */
 static void hfc_int8_convert(const float *x, ptrdiff_t x_ld, int c_in, int n, uint32_t *dst,
-                             ptrdiff_t ld)
+                             ptrdiff_t ld, int width)
 {
     const int quads = (c_in + 3) / 4;
     float *scale = (float *)(dst + (ptrdiff_t)quads * ld);
     const __m512 sign = _mm512_set1_ps(-0.0f), limit = _mm512_set1_ps(127.0f);
-    for (int t = 0; t < ld; t += 16) {
+    for (int t = 0; t < width; t += 16) {
         const __mmask16 m = n - t >= 16 ? 0xffff : n > t ? (__mmask16)((1u << (n - t)) - 1) : 0;
         __m512 big = _mm512_setzero_ps();
         for (int ci = 0; ci < c_in; ci++)
