@@ -3,11 +3,14 @@
  *     every epoll registration; it reads requests, validates them and queues them
  *     on their streams;
  *   real-time workers (workers.c): run streaming-mode streams from rt_queue;
- *   utterance workers (as many as real-time workers): run utterance-mode streams
- *     (offline encode/decode) from utt_queue at a lower priority, so concurrent
- *     utterances use every core yet never take the CPU from real-time streams; an
- *     utterance alone in an otherwise idle daemon runs on several threads
- *     (utterance.c);
+ *   utterance workers: run utterance-mode streams (offline encode/decode), as many
+ *     at once as there are real-time workers, so concurrent utterances use every
+ *     core. While real-time streams are open they run from utt_queue at a lower
+ *     priority, so they never take the CPU from those streams; with none open, from
+ *     utt_fast_queue at normal priority, so they keep up with in-process work on a
+ *     machine that other jobs load (a thread cannot raise its priority back once it
+ *     lowered it, hence two pools). An utterance alone in an otherwise idle daemon
+ *     runs on several threads (utterance.c);
  *   the reload thread: loads a model on SIGHUP.
  * Workers talk back to the loop through notices (notice.h), never through locks. */
 #ifndef HFCD_DAEMON_H
@@ -52,8 +55,8 @@ typedef struct hfcd_daemon {
     hfcd_watch signals, timer, notices, reloads;
 
     hfcd_model *model;           /* what new streams get; the loop's reference */
-    hfcd_jobq rt_queue, utt_queue;
-    hfcd_workers *rt_workers, *utt_workers;
+    hfcd_jobq rt_queue, utt_queue, utt_fast_queue;
+    hfcd_workers *rt_workers, *utt_workers, *utt_fast_workers;
     int n_rt_workers;
 
     hfcd_conn *conns;            /* loop-owned list */

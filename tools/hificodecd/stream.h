@@ -35,7 +35,7 @@ struct hfcd_stream {
     hfcd_daemon *daemon;
     hfcd_conn *conn;         /* referenced */
     hfcd_model *model;       /* referenced */
-    hfcd_jobq *queue;        /* rt_queue or utt_queue */
+    hfcd_jobq *queue;        /* the queue it was last put on (hfcd_stream_queue) */
     uint32_t id;
     int direction;           /* HFC_PROTO_DIR_* */
     int sample_format;
@@ -83,6 +83,11 @@ void hfcd_stream_unref(hfcd_stream *s);
 
 /* Makes sure a worker will run the stream (no-op if it is queued or running). */
 void hfcd_stream_schedule(hfcd_stream *s);
+
+/* The run queue the stream belongs on now: rt_queue for streaming mode; for
+ * utterance mode utt_queue while real-time streams are open, else
+ * utt_fast_queue (daemon.h). */
+hfcd_jobq *hfcd_stream_queue(const hfcd_stream *s);
 
 /* Event loop: queues the daemon's own FAIL record, so the stream's ERROR goes out
  * after the replies before it; the stream then ends. 0, or -1 when its ring is

@@ -245,6 +245,14 @@ static void run(hfcd_stream *s)
 
 void hfcd_stream_run_turn(hfcd_stream *s)
 {
+    /* An utterance taken at normal priority after a real-time stream opened moves
+     * to the low-priority pool (taking the queue's reference with it). */
+    hfcd_jobq *q = hfcd_stream_queue(s);
+    if (q != s->queue) {
+        s->queue = q;
+        if (hfcd_jobq_push(q, s) == 0)
+            return;
+    }
     run(s);
     /* Work of our own that is left (read while the stream is still ours). */
     int own = !hfcd_outq_empty(&s->out) || atomic_load(&s->ending) ||
@@ -258,6 +266,7 @@ void hfcd_stream_run_turn(hfcd_stream *s)
     int more = !atomic_load(&s->killed) && !atomic_load(&s->finished) &&
                !atomic_load(&s->blocked) && (own || hfcd_ring_count(&s->ring) > 0);
     if (more && !atomic_exchange(&s->scheduled, 1)) {
+        s->queue = hfcd_stream_queue(s);
         if (hfcd_jobq_push(s->queue, s) == 0)
             return; /* the queue takes over our reference */
         atomic_store(&s->scheduled, 0);
