@@ -139,22 +139,18 @@ static void run_stages(hfc_encoder_stream *const *s, int n, int i0, int i1, int 
         for (int k = 0; k < n; k++) {
             conv[k] = &s[k]->pre;
             out[k] = &s[k]->x;
-            if (finish)
-                hfc_sconv_finish(conv[k]);
         }
-        hfc_sconv_run_many(conv, out, n);
+        hfc_sconv_finish_run_many(conv, out, n, finish);
     }
     for (int i = i0; i < i1; i++) {
         for (int k = 0; k < n; k++) {
             hfc_sstage *st = stage[k] = &s[k]->stage[i];
             hfc_feed_activated(&st->down.in, i == 0 ? &s[k]->x : &s[k]->stage[i - 1].out,
                                s[k]->net->slope);
-            if (finish)
-                hfc_sconv_finish(&st->down);
             conv[k] = &st->down;
             out[k] = &st->y;
         }
-        hfc_sconv_run_many(conv, out, n);
+        hfc_sconv_finish_run_many(conv, out, n, finish);
         hfc_sstage_resblocks_many(stage, n, finish);
     }
 }
@@ -179,12 +175,10 @@ int hfc_encoder_stream_run_many(hfc_encoder_stream *const *s, int n, int finish)
     hfc_colbuf *out[HFC_STREAM_BATCH_MAX] = {0};
     for (int k = 0; k < n; k++) {
         hfc_feed_activated(&s[k]->post.in, &s[k]->stage[n_stages - 1].out, s[k]->final_slope);
-        if (finish)
-            hfc_sconv_finish(&s[k]->post);
         conv[k] = &s[k]->post;
         out[k] = &s[k]->latent;
     }
-    hfc_sconv_run_many(conv, out, n);
+    hfc_sconv_finish_run_many(conv, out, n, finish);
     int status = HFC_OK;
     for (int k = 0; k < n; k++)
         status = status == HFC_OK && any_overflow(s[k]) ? HFC_ERR_INTERNAL : status;

@@ -118,10 +118,8 @@ int hfc_generator_stream_run_many(hfc_generator_stream *const *s, int n, int fin
     for (int k = 0; k < n; k++) {
         conv[k] = &s[k]->pre;
         out[k] = &s[k]->x;
-        if (finish)
-            hfc_sconv_finish(conv[k]);
     }
-    hfc_sconv_run_many(conv, out, n);
+    hfc_sconv_finish_run_many(conv, out, n, finish);
     for (int i = 0; i < s[0]->n_stages; i++) {
         /* The transposed convs run per stream: no batched kernel for them (yet). */
         for (int k = 0; k < n; k++) {
@@ -137,12 +135,10 @@ int hfc_generator_stream_run_many(hfc_generator_stream *const *s, int n, int fin
     int status = HFC_OK;
     for (int k = 0; k < n; k++) {
         hfc_feed_activated(&s[k]->post.in, &s[k]->stage[s[k]->n_stages - 1].out, s[k]->net->slope);
-        if (finish)
-            hfc_sconv_finish(&s[k]->post);
         conv[k] = &s[k]->post;
         out[k] = &s[k]->audio;
     }
-    hfc_sconv_run_many(conv, out, n);
+    hfc_sconv_finish_run_many(conv, out, n, finish);
     for (int k = 0; k < n; k++)
         status = status == HFC_OK && any_overflow(s[k]) ? HFC_ERR_INTERNAL : status;
     return status;

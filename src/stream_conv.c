@@ -110,6 +110,13 @@ void hfc_sconv_run_many(hfc_sconv *const *s, hfc_colbuf *const *out, int n)
     }
 }
 
+void hfc_sconv_finish_run_many(hfc_sconv *const *s, hfc_colbuf *const *out, int n, int finish)
+{
+    for (int k = 0; k < n && finish; k++)
+        hfc_sconv_finish(s[k]);
+    hfc_sconv_run_many(s, out, n);
+}
+
 int hfc_sconv_run(hfc_sconv *s, hfc_colbuf *out)
 {
     const int64_t before = s->next_out;

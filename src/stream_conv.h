@@ -43,6 +43,9 @@ int hfc_sconv_run(hfc_sconv *s, hfc_colbuf *out);
  * runs share each pass over the weights; the same bits as n hfc_sconv_run. */
 void hfc_sconv_run_many(hfc_sconv *const *s, hfc_colbuf *const *out, int n);
 
+/* The same, marking each input complete first when finish. */
+void hfc_sconv_finish_run_many(hfc_sconv *const *s, hfc_colbuf *const *out, int n, int finish);
+
 /* Marks the input complete: appends the right padding; the next run emits the rest. */
 void hfc_sconv_finish(hfc_sconv *s);
 

@@ -37,7 +37,6 @@ void HFC_SIMD_NAME(hfc_conv1d_batch)(const hfc_conv *cv, int n, const hfc_conv_i
     hfc_tx xbuf[HFC_BATCH_X_BYTES / sizeof(hfc_tx)] __attribute__((aligned(64)));
     float ybuf[HFC_BATCH_Y_FLOATS] __attribute__((aligned(64)));
     ptrdiff_t col_x[HFC_BATCH_COLUMNS];
-    const hfc_packed *p = cv->packed;
     const int span = (cv->kernel - 1) * cv->dilation + 1;
     /* Element rows of a converted column: its bytes over the element size. */
     const int rows = (int)(HFC_ROW_BYTES(cv->c_in) / sizeof(hfc_tx));
@@ -69,23 +68,9 @@ void HFC_SIMD_NAME(hfc_conv1d_batch)(const hfc_conv *cv, int n, const hfc_conv_i
                 col_x[c++] = o + (ptrdiff_t)t * cv->stride;
             o += w;
         }
-        const hfc_tile_job j = {
-            .x = xbuf,
-            .x_ld = width,
-            .col_step = cv->stride,
-            .tap_step = cv->dilation,
-            .c_in = HFC_X_ROWS(cv->c_in),
-            .n_taps = cv->kernel,
-            .w = (const hfc_tx *)p->w,
-            .w_block = p->block_elems,
-            .w_taps = cv->weight_taps,
-            .bias = p->bias,
-            .e = {.out = ybuf, .out_ld = cols},
-            .y_step = 1,
-            .c_out = cv->c_out,
-            .n_blocks = p->n_blocks,
-            .col_x = col_x,
-        };
+        const hfc_conv_epilogue e = {.out = ybuf, .out_ld = cols};
+        hfc_tile_job j = conv1d_job(cv, xbuf, width, &e);
+        j.col_x = col_x;
         hfc_tiles_b_gathered(&j, cols);
         c = 0;
         for (int k = i; k < g; k++) {

@@ -30,8 +30,9 @@ HFC_TILE_INLINE void tiles_a(const hfc_tile_job *j, int blk, int r0, int c0, int
 static void conv1d_run(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n_out,
                        const hfc_conv_epilogue *e);
 
-static void conv1d_tiles(const hfc_conv *cv, const hfc_tx *x, ptrdiff_t x_ld, int n_out,
-                         const hfc_conv_epilogue *e)
+/* The tile job of conv cv on x (already in the tiles' elements), epilogue e. */
+static inline hfc_tile_job conv1d_job(const hfc_conv *cv, const hfc_tx *x, ptrdiff_t x_ld,
+                                      const hfc_conv_epilogue *e)
 {
     const hfc_packed *p = cv->packed;
     const hfc_tile_job j = {
@@ -50,6 +51,14 @@ static void conv1d_tiles(const hfc_conv *cv, const hfc_tx *x, ptrdiff_t x_ld, in
         .c_out = cv->c_out,
         .n_blocks = p->n_blocks,
     };
+    return j;
+}
+
+static void conv1d_tiles(const hfc_conv *cv, const hfc_tx *x, ptrdiff_t x_ld, int n_out,
+                         const hfc_conv_epilogue *e)
+{
+    const hfc_packed *p = cv->packed;
+    const hfc_tile_job j = conv1d_job(cv, x, x_ld, e);
     /* A handful of columns: weights dominate, one pass over them per column. */
     if (n_out < HFC_TB_COLS) {
         hfc_tiles_b_narrow(&j, 0, n_out);

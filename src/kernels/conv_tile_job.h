@@ -41,6 +41,13 @@ HFC_TILE_INLINE float hfc_mac1(float acc, hfc_tx a, hfc_tx b)
 }
 #endif
 
+/* Tile B's largest shape over its uses (conv_tile_loops.h): columns, and vectors of
+ * channels per column; each ISA and tile set sets HFC_TB_* before including. */
+#define HFC_TB_MAX_COLS (HFC_TB_COLS > 4 ? HFC_TB_COLS : 4)
+#define HFC_TB_MAX_BLOCKS_1 (HFC_TB_BLOCKS > HFC_TB1_BLOCKS ? HFC_TB_BLOCKS : HFC_TB1_BLOCKS)
+#define HFC_TB_MAX_VECS                                                                          \
+    ((HFC_TB_MAX_BLOCKS_1 > HFC_TB4_BLOCKS ? HFC_TB_MAX_BLOCKS_1 : HFC_TB4_BLOCKS) * HFC_BLOCK_VECS)
+
 typedef struct hfc_tile_job {
     const hfc_tx *x; /* column 0, tap 0, input row 0 */
     ptrdiff_t x_ld, col_step, tap_step;
@@ -115,11 +122,7 @@ static void hfc_tile_b_epilogue(const hfc_tile_job *j, int row0, int n_rows, int
 HFC_TILE_INLINE void hfc_tile_b_store(const hfc_tile_job *j, int blk, int nb, int i0, const int mt,
                                       const int nq_max, const hfc_vf *acc)
 {
-    enum {
-        MT = HFC_TB_COLS > 4 ? HFC_TB_COLS : 4,
-        NB = HFC_TB_BLOCKS > HFC_TB1_BLOCKS ? HFC_TB_BLOCKS : HFC_TB1_BLOCKS,
-        TILE_Q = (NB > HFC_TB4_BLOCKS ? NB : HFC_TB4_BLOCKS) * HFC_BLOCK_VECS
-    };
+    enum { MT = HFC_TB_MAX_COLS, TILE_Q = HFC_TB_MAX_VECS };
     float tile[MT][TILE_Q * HFC_VW] __attribute__((aligned(64)));
     const int nq = nb * HFC_BLOCK_VECS;
     HFC_UNROLL

@@ -100,11 +100,7 @@ HFC_TILE_INLINE void hfc_tile_a(const hfc_tile_job *j, int blk, int r0, int i0, 
 HFC_TILE_INLINE void hfc_tile_b(const hfc_tile_job *j, int blk, int i0, const int mt, const int nb,
                                 const int gathered)
 {
-    enum {
-        MT = HFC_TB_COLS > 4 ? HFC_TB_COLS : 4,
-        NB = HFC_TB_BLOCKS > HFC_TB1_BLOCKS ? HFC_TB_BLOCKS : HFC_TB1_BLOCKS,
-        NQ = (NB > HFC_TB4_BLOCKS ? NB : HFC_TB4_BLOCKS) * HFC_BLOCK_VECS
-    };
+    enum { MT = HFC_TB_MAX_COLS, NQ = HFC_TB_MAX_VECS };
     hfc_vf acc[MT][NQ];
     const int nq = nb * HFC_BLOCK_VECS;
     const hfc_tx *wb = j->w + (size_t)blk * j->w_block;

@@ -90,16 +90,6 @@ static hfc_conv_epilogue make_epilogue(float *const b[E_BUFFERS], ptrdiff_t ld, 
     return e;
 }
 
-static hfc_conv_epilogue shifted(hfc_conv_epilogue e, ptrdiff_t t)
-{
-    e.res = e.res ? e.res + t : NULL;
-    e.sum = e.sum ? e.sum + t : NULL;
-    e.out = e.out ? e.out + t : NULL;
-    e.sum_out = e.sum_out ? e.sum_out + t : NULL;
-    e.act = e.act ? e.act + t : NULL;
-    return e;
-}
-
 /* Compares the written buffers (out, sum_out, act) of got against ref within the
  * bound, and checks that nothing else was touched. Returns the outputs outside. */
 static int compare_outputs(float *const got[E_BUFFERS], float *const ref[E_BUFFERS],
@@ -214,7 +204,7 @@ static void check_conv(const hfc_conv_ops *ops, conv_shape s)
             if (mode < 2) {
                 ops->conv1d(&pcv, xt, x_ld, pieces[E_OUT] + t0, y_ld, n, mode);
             } else {
-                const hfc_conv_epilogue e = shifted(ep, t0);
+                const hfc_conv_epilogue e = hfc_conv_epilogue_shift(&ep, t0);
                 ops->conv1d_fused(&pcv, xt, x_ld, n, &e);
             }
             t0 += n;
