@@ -35,7 +35,11 @@
  *   The streaming calls (hfc_encoder_push, hfc_decoder_push and their flush) never
  *   allocate, lock, log or do I/O: all state is sized at create. The offline calls
  *   (hfc_encoder_encode, hfc_decoder_decode) allocate working memory proportional to
- *   the input and may start worker threads; do not call them from a real-time thread.
+ *   the input, keep it for the next call when it is at most 128 MB (a repeated call
+ *   then allocates nothing; it is freed with the object), and may start worker
+ *   threads; do not call them from a real-time thread. The bf16 and int8
+ *   convolutions use up to 128 KB of the calling thread's stack, and hificodecd's
+ *   batches up to about 256 KB.
  */
 #ifndef HIFICODEC_H
 #define HIFICODEC_H

@@ -14,6 +14,7 @@ struct hfc_decoder {
     hfc_generator_stream stream;
     hfc_pool *pool;  /* offline workers, started by the first hfc_decoder_decode */
     int pool_started;
+    hfc_workspace ws; /* offline working memory, kept for the next call */
 };
 
 void hfc_decoder_options_init(hfc_decoder_options *options)
@@ -66,6 +67,7 @@ void hfc_decoder_destroy(hfc_decoder *decoder)
         return;
     hfc_generator_stream_free(&decoder->stream);
     hfc_pool_destroy(decoder->pool);
+    hfc_workspace_free(&decoder->ws);
     free(decoder);
 }
 
@@ -102,18 +104,18 @@ int64_t hfc_decoder_decode(hfc_decoder *decoder, const hfc_token *tokens, int64_
         return HFC_ERR_BAD_TOKEN;
     if (max_samples < n_samples)
         return HFC_ERR_BUFFER_TOO_SMALL;
-    hfc_act latent = {0};
-    int st = hfc_act_alloc(&latent, m->cfg.latent_dim, n_frames, 0);
+    hfc_act *latent = &decoder->ws.latent;
+    int st = hfc_act_reshape(latent, m->cfg.latent_dim, n_frames, 0);
     if (st == HFC_OK) {
-        hfc_quantizer_decode(&m->vq, tokens, n_frames, &latent);
+        hfc_quantizer_decode(&m->vq, tokens, n_frames, latent);
         if (!decoder->pool_started) { /* no pool (one thread, or none could start): inline */
             decoder->pool = hfc_pool_create(decoder->options.n_threads);
             decoder->pool_started = 1;
         }
-        const hfc_exec ex = {.kern = m->kern, .pool = decoder->pool};
-        st = hfc_generator_net_run(&m->gen, &ex, &latent, pcm);
+        const hfc_exec ex = {.kern = m->kern, .pool = decoder->pool, .ws = &decoder->ws};
+        st = hfc_generator_net_run(&m->gen, &ex, latent, pcm);
     }
-    hfc_act_free(&latent);
+    hfc_workspace_trim(&decoder->ws);
     return st == HFC_OK ? n_samples : st;
 }
 

@@ -16,6 +16,7 @@ struct hfc_encoder {
     int pending; /* samples in stream.pre.in since the last run */
     hfc_pool *pool;  /* offline workers, started by the first hfc_encoder_encode */
     int pool_started;
+    hfc_workspace ws; /* offline working memory, kept for the next call */
 };
 
 void hfc_encoder_options_init(hfc_encoder_options *options)
@@ -71,6 +72,7 @@ void hfc_encoder_destroy(hfc_encoder *encoder)
         return;
     hfc_encoder_stream_free(&encoder->stream);
     hfc_pool_destroy(encoder->pool);
+    hfc_workspace_free(&encoder->ws);
     free(encoder);
 }
 
@@ -146,12 +148,11 @@ int64_t hfc_encoder_encode(hfc_encoder *encoder, const float *pcm, int64_t n_sam
         encoder->pool = hfc_pool_create(encoder->options.n_threads);
         encoder->pool_started = 1;
     }
-    const hfc_exec ex = {.kern = m->kern, .pool = encoder->pool};
-    hfc_act latent = {0};
-    int st = hfc_encoder_net_run(&m->enc, &ex, input, n_samples, &latent);
+    const hfc_exec ex = {.kern = m->kern, .pool = encoder->pool, .ws = &encoder->ws};
+    int st = hfc_encoder_net_run(&m->enc, &ex, input, n_samples, &encoder->ws.latent);
     if (st == HFC_OK)
-        quantize(m, &ex, &latent, tokens);
-    hfc_act_free(&latent);
+        quantize(m, &ex, &encoder->ws.latent, tokens);
+    hfc_workspace_trim(&encoder->ws);
     free(sanitised);
     return st == HFC_OK ? n_frames : st;
 }

@@ -10,6 +10,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+void hfc_workspace_free(hfc_workspace *ws)
+{
+    hfc_act_free(&ws->x);
+    hfc_act_free(&ws->a);
+    hfc_act_free(&ws->b);
+    hfc_act_free(&ws->out);
+    hfc_act_free(&ws->latent);
+    hfc_stage_buffers_free(&ws->buf);
+    free(ws->local);
+    ws->local = NULL;
+    ws->local_floats = 0;
+}
+
+static size_t act_bytes(const hfc_act *a)
+{
+    return a->base ? (size_t)a->capacity * sizeof(float) : 0;
+}
+
+void hfc_workspace_trim(hfc_workspace *ws)
+{
+    const hfc_stage_buffers *b = &ws->buf;
+    size_t bytes = act_bytes(&ws->x) + act_bytes(&ws->a) + act_bytes(&ws->b) +
+                   act_bytes(&ws->out) + act_bytes(&ws->latent) + ws->local_floats * sizeof(float);
+    bytes += act_bytes(&b->x) + act_bytes(&b->ax) + act_bytes(&b->r) + act_bytes(&b->a) +
+             act_bytes(&b->b) + act_bytes(&b->c) + act_bytes(&b->sum);
+    if (bytes > HFC_WORKSPACE_KEEP_BYTES)
+        hfc_workspace_free(ws);
+}
+
 void hfc_stage_buffers_free(hfc_stage_buffers *buf)
 {
     hfc_act_free(&buf->x);
@@ -234,11 +263,18 @@ static int stage_tiled(const hfc_exec *ex, const hfc_stage_input *src, const hfc
         .width = (lead + pad + tile + trail + pad + 15) & ~(ptrdiff_t)15,
     };
     const size_t floats = (size_t)threads * N_LOCAL * (size_t)p.channels * (size_t)p.width;
-    p.local = aligned_alloc(64, floats * sizeof(float));
+    hfc_workspace *ws = ex->ws;
+    if (ws && ws->local_floats < floats) {
+        free(ws->local);
+        ws->local = aligned_alloc(64, floats * sizeof(float));
+        ws->local_floats = ws->local ? floats : 0;
+    }
+    p.local = ws ? ws->local : aligned_alloc(64, floats * sizeof(float));
     if (!p.local)
         return HFC_ERR_NO_MEMORY;
     hfc_pool_run(ex->pool, (int)((n_cols + tile - 1) / tile), tile_task, &p);
-    free(p.local);
+    if (!ws)
+        free(p.local);
     if (ex->profile) {
         hfc_profile *pr = ex->profile;
         pr->stage[pr->current].conv_s += hfc_profile_now(pr) - t_start;

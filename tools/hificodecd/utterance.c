@@ -110,10 +110,44 @@ static void fail(hfcd_stream *s, uint32_t seq, const char *what, int64_t status)
     hfcd_emit_error(s, seq, (int)status, text);
 }
 
+/* Each utterance worker keeps a one-thread offline encoder and decoder for the
+ * model it served last: their working memory (the library keeps it between offline
+ * calls) then serves job after job, where a fresh codec per stream faulted every
+ * page of it in again, all workers at once. Freed when the thread ends. */
+typedef struct worker_codec {
+    hfcd_model *model; /* referenced */
+    hfc_encoder *encoder;
+    hfc_decoder *decoder;
+} worker_codec;
+
+static _Thread_local worker_codec own_codec;
+
+void hfcd_utterance_thread_done(void)
+{
+    hfc_encoder_destroy(own_codec.encoder);
+    hfc_decoder_destroy(own_codec.decoder);
+    hfcd_model_unref(own_codec.model);
+    memset(&own_codec, 0, sizeof own_codec);
+}
+
+/* The calling worker's codec for m, or NULL when it cannot be made. */
+static worker_codec *worker_codec_for(hfcd_model *m)
+{
+    if (own_codec.model != m) {
+        hfcd_utterance_thread_done();
+        hfcd_model_ref(m);
+        own_codec.model = m;
+        own_codec.encoder = hfc_encoder_create(m->model, NULL, NULL);
+        own_codec.decoder = hfc_decoder_create(m->model, NULL, NULL);
+    }
+    return own_codec.encoder && own_codec.decoder ? &own_codec : NULL;
+}
+
 /* An utterance computed while no other is and no real-time stream is open borrows
- * the model's wide codec and uses every core; otherwise its own one-thread codec,
- * so concurrent utterances spread over the workers without oversubscribing them.
- * Offline results do not depend on the thread count, so both give the same bits. */
+ * the model's wide codec and uses every core; otherwise the worker's own one-thread
+ * codec (the stream's if that cannot be made), so concurrent utterances spread over
+ * the workers without oversubscribing them. Offline results depend neither on the
+ * codec object nor on the thread count, so all give the same bits. */
 static int borrow_wide(hfcd_stream *s)
 {
     hfcd_daemon *d = s->daemon;
@@ -139,7 +173,10 @@ static int encode(hfcd_stream *s, uint32_t seq)
     }
     static const float no_samples[1];
     const int wide = borrow_wide(s);
-    int64_t got = hfc_encoder_encode(wide ? s->model->wide_encoder : s->encoder,
+    const worker_codec *own = wide ? NULL : worker_codec_for(s->model);
+    int64_t got = hfc_encoder_encode(wide  ? s->model->wide_encoder
+                                     : own ? own->encoder
+                                           : s->encoder,
                                      u->pcm ? u->pcm : no_samples, (int64_t)u->n_pcm,
                                      u->out_tokens, frames);
     if (wide)
@@ -160,7 +197,10 @@ static int decode(hfcd_stream *s, uint32_t seq)
     float *pcm = malloc((n > 0 ? (size_t)n : 1) * sizeof *pcm);
     static const hfc_token no_tokens[1];
     const int wide = pcm && borrow_wide(s);
-    int64_t got = pcm ? hfc_decoder_decode(wide ? s->model->wide_decoder : s->decoder,
+    const worker_codec *own = wide ? NULL : worker_codec_for(s->model);
+    int64_t got = pcm ? hfc_decoder_decode(wide  ? s->model->wide_decoder
+                                           : own ? own->decoder
+                                                 : s->decoder,
                                            u->tokens ? u->tokens : no_tokens,
                                            (int64_t)u->n_frames, pcm, n)
                       : HFC_ERR_NO_MEMORY;

@@ -20,4 +20,7 @@ int hfcd_utterance_next_piece(hfcd_stream *s);
 /* Whether a flush's result is still being sent. */
 int hfcd_utterance_pending(const hfcd_stream *s);
 
+/* A worker thread ends: frees the codec it kept for utterances (if any). */
+void hfcd_utterance_thread_done(void);
+
 #endif

@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "stream.h"
+#include "utterance.h"
 
 typedef struct worker {
     hfcd_workers *pool;
@@ -69,8 +70,10 @@ static void *worker_main(void *arg)
         hfcd_log(HFCD_LOG_WARN, "%s: cannot lower the priority", name);
     for (;;) {
         hfcd_stream *s = hfcd_jobq_pop_wait(pool->queue);
-        if (!s)
+        if (!s) {
+            hfcd_utterance_thread_done();
             return NULL;
+        }
         atomic_store_explicit(&self->turn_started_ms, hfcd_now_ms(), memory_order_relaxed);
         const int kind = pool->batch > 1 ? hfcd_stream_batch_kind(s) : 0;
         if (kind)
