@@ -1,7 +1,14 @@
 /* Batch turns: a worker holding several streams whose next request is one frame
  * of the same kind runs them through the codec together (src/batch.h), so every
  * layer's weights are read once for the batch. The results are those of one stream
- * at a time, bit for bit; the replies then go out in each stream's own turn. */
+ * at a time, bit for bit; the replies then go out in each stream's own turn.
+ *
+ * Where it pays (hificodec bench's batch table, BENCHMARKS.md): the encoder, always
+ * fp32, whose low-rate layers stream megabytes of weights for a column or two a
+ * frame; a decoder in fp32 likewise. A bf16 or int8 decoder's weights are a half or
+ * a quarter of that and mostly stay in cache, and batching it measured slower (the
+ * streams' signals then crowd the cache instead): its frames run one at a time. */
+#include <string.h>
 #include <time.h>
 
 #include "batch.h"
@@ -25,7 +32,8 @@ int hfcd_stream_batch_kind(hfcd_stream *s)
     if (rec->type == HFC_MSG_PCM_IN && !s->to_model &&
         rec->count == (uint32_t)s->model->info.hop_samples)
         return HFC_PROTO_DIR_ENCODE;
-    if (rec->type == HFC_MSG_TOKENS_IN && rec->count == 1)
+    if (rec->type == HFC_MSG_TOKENS_IN && rec->count == 1 &&
+        strcmp(s->model->info.precision, "fp32") == 0)
         return HFC_PROTO_DIR_DECODE;
     return 0;
 }
