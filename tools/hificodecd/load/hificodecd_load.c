@@ -315,8 +315,9 @@ static void print_result(const result *r, const char *label)
            (long long)r->frames, (long long)r->late, r->p50_us / 1000, r->p99_us / 1000,
            r->max_us / 1000, r->rss_kb / 1024, per_stream, label);
     if (r->stats.workers) /* the daemon's view: time from receipt to reply, all requests */
-        printf(" (in daemon p50 %.3f p99 %.3f ms)", r->stats.latency_p50_us / 1000.0,
-               r->stats.latency_p99_us / 1000.0);
+        printf(" (in daemon p50 %.3f p99 %.3f ms; CPU per frame encode %lld + decode %lld us)",
+               r->stats.latency_p50_us / 1000.0, r->stats.latency_p99_us / 1000.0,
+               (long long)r->stats.encode_us_per_frame, (long long)r->stats.decode_us_per_frame);
     printf("\n");
     fflush(stdout);
 }
