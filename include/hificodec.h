@@ -9,6 +9,8 @@
  *   hfc_decoder  One stream's decoder state (tokens -> PCM).
  *                Encoders and decoders are used by one thread at a time; separate
  *                objects need no locking between them.
+ *   Token files (hfc_tokens_*, hfc_token_*) and the model's latent calls hold no
+ *                state of their own: any thread may call them at any time.
  *
  * Ownership
  *   Every pointer a function takes is borrowed for the duration of the call only,
@@ -69,7 +71,7 @@ enum hfc_status {
     HFC_ERR_INVALID_ARG = -1,      /* NULL pointer, zero size or value out of range */
     HFC_ERR_NO_MEMORY = -2,        /* an allocation failed */
     HFC_ERR_IO = -3,               /* open, read, mmap or socket I/O failed */
-    HFC_ERR_FORMAT = -4,           /* model file malformed: truncated, bad header/JSON */
+    HFC_ERR_FORMAT = -4,           /* model or token file malformed: truncated, bad header */
     HFC_ERR_UNSUPPORTED = -5,      /* well-formed but not supported: version, dtype, config */
     HFC_ERR_TENSOR = -6,           /* a tensor is missing, extra, or has the wrong shape */
     HFC_ERR_TOO_SHORT = -7,        /* input is shorter than one frame */
@@ -81,7 +83,9 @@ enum hfc_status {
     HFC_ERR_REFUSED = -13,         /* the daemon refused: capacity, limits, permissions */
     HFC_ERR_CLOSED = -14,          /* the peer closed the connection */
     HFC_ERR_TIMEOUT = -15,         /* no answer in time */
-    HFC_ERR_INTERNAL = -16         /* a bug in libhificodec; please report it */
+    HFC_ERR_INTERNAL = -16,        /* a bug in libhificodec; please report it */
+    HFC_ERR_MODEL_MISMATCH = -17   /* tokens were made by another model (rate, hop,
+                                      codebooks or model id differ) */
 };
 
 /* Text for a status code, e.g. "model file is malformed". Never NULL, also for
@@ -528,6 +532,169 @@ typedef struct hfc_client_stats {
 
 /* The daemon's counters and, for stream > 0, that stream's. Blocking. */
 HFC_API int hfc_client_get_stats(hfc_client *client, int stream, hfc_client_stats *stats);
+
+/* ------------------------------------------------------------------------ */
+/* Latents: the quantizer's continuous side, for TTS models                 */
+/* ------------------------------------------------------------------------ */
+
+/* A frame's latent is what the decoder's generator sees: for each group g, the sum
+ * over the layers l of the codewords its tokens choose, the groups side by side:
+ *   latents[f * latent_dim + g * dim + i] = sum_l codebook(l * n_groups + g)[token][i]
+ * with dim = latent_dim / n_groups and token = tokens[f * n_codebooks + l * n_groups + g].
+ * Latents are frame-major float, n_frames x hfc_model_info.latent_dim. The two model
+ * calls allocate nothing and may be called from any thread; decoding latents is an
+ * offline call of a decoder, like hfc_decoder_decode. */
+
+/* Copies codebook k (k = layer * n_groups + group, 0 <= k < n_codebooks) into
+ * entries: codebook_size rows of dim floats, row-major; max_floats is its capacity.
+ * Returns the floats written (codebook_size * dim), HFC_ERR_INVALID_ARG or
+ * HFC_ERR_BUFFER_TOO_SMALL. */
+HFC_API int64_t hfc_model_get_codebook(const hfc_model *model, int k, float *entries,
+                                       int64_t max_floats);
+
+/* Looks up and sums the codewords of n_frames frames of tokens into latents
+ * (capacity max_frames frames). Returns n_frames, or HFC_ERR_BAD_TOKEN (nothing
+ * written), HFC_ERR_BUFFER_TOO_SMALL, HFC_ERR_INVALID_ARG. */
+HFC_API int64_t hfc_model_tokens_to_latents(const hfc_model *model, const hfc_token *tokens,
+                                            int64_t n_frames, float *latents, int64_t max_frames);
+
+/* Offline: decodes n_frames frames of latents (any values, not only sums of
+ * codewords: a TTS model's predictions) into n_frames * hop samples in pcm
+ * (capacity max_samples). hfc_decoder_decode(tokens) equals this call on
+ * hfc_model_tokens_to_latents(tokens). Returns the samples written, or
+ * HFC_ERR_BAD_SAMPLE (a latent is NaN or infinite; nothing written),
+ * HFC_ERR_BUFFER_TOO_SMALL, HFC_ERR_NO_MEMORY. Allocates like hfc_decoder_decode. */
+HFC_API int64_t hfc_decoder_decode_latents(hfc_decoder *decoder, const float *latents,
+                                           int64_t n_frames, float *pcm, int64_t max_samples);
+
+/* ------------------------------------------------------------------------ */
+/* Token files and frame packing                                            */
+/* ------------------------------------------------------------------------ */
+
+/* Two file formats hold tokens (docs/TOKENS.md specifies both):
+ *   .hfc  the compact bitstream: a 44-byte header (magic "HFCT", version, model id,
+ *         rate, hop, codebook size and count, frame count, CRC-32), then every
+ *         token in ceil(log2(codebook_size)) bits, MSB first, frame after frame:
+ *         5 bytes a frame for the default model.
+ *   .npy  a NumPy array [n_frames, n_codebooks], int16 (int32 above 32768 entries);
+ *         read from any integer dtype, byte order or memory order.
+ * Token arrays are frame-major, as everywhere in this API.
+ *
+ * Errors: the file calls return HFC_ERR_IO, HFC_ERR_FORMAT (malformed, truncated,
+ * trailing data, no frames), HFC_ERR_UNSUPPORTED (a .hfc version this build does not
+ * read), HFC_ERR_BAD_TOKEN (a token outside [0, codebook_size)), HFC_ERR_NO_MEMORY or
+ * HFC_ERR_INVALID_ARG, and send one line saying exactly what (which byte, frame or
+ * field) to options->log at HFC_LOG_ERROR. Nothing is half-written: a file is
+ * replaced whole or not at all. The header and frame calls are real-time safe: no
+ * allocation, lock, log or I/O. */
+
+enum hfc_token_format {
+    HFC_TOKENS_AUTO = 0,  /* reading: told by the first bytes; saving: by the extension */
+    HFC_TOKENS_HFC = 1,
+    HFC_TOKENS_NPY = 2
+};
+
+#define HFC_TOKENS_HEADER_BYTES 44     /* the .hfc header */
+#define HFC_TOKENS_UNKNOWN_FRAMES (-1) /* n_frames of a live .hfc stream: to the end */
+
+/* What a token file says about its tokens and the model that made them. */
+typedef struct hfc_token_header {
+    int format;             /* enum hfc_token_format the tokens were read from;
+                               HFC_TOKENS_AUTO when made by hfc_token_header_for_model */
+    uint64_t model_id;      /* hfc_model_info.model_id; 0 for .npy (not recorded) */
+    int sample_rate_hz;     /* 1000..192000; 0 for .npy */
+    int hop_samples;        /* 1..1000000; 0 for .npy */
+    int codebook_size;      /* 2..65536; for .npy the bound the reader checked against */
+    int n_codebooks;        /* tokens per frame, 1..256 */
+    int64_t n_frames;       /* >= 1, or HFC_TOKENS_UNKNOWN_FRAMES in a live .hfc header */
+} hfc_token_header;
+
+typedef struct hfc_token_file_options {
+    hfc_log_fn log;         /* optional: the one-line reason a call failed */
+    void *log_user;
+    int codebook_size;      /* reading .npy, which does not record it: every token must
+                               be below this; 0 (default): 65536, the format's limit */
+} hfc_token_file_options;
+
+HFC_API void hfc_token_file_options_init(hfc_token_file_options *options);
+
+/* The header of model's tokens: its id, rate, hop and codebooks, format
+ * HFC_TOKENS_AUTO, n_frames HFC_TOKENS_UNKNOWN_FRAMES. HFC_OK or HFC_ERR_INVALID_ARG. */
+HFC_API int hfc_token_header_for_model(const hfc_model *model, hfc_token_header *header);
+
+/* Whether tokens with this header decode with the model info describes: the
+ * codebook count and size always; for .hfc also the rate, the hop and (unless
+ * allow_other_model, for a retrained model known to share the codebooks) the model
+ * id. HFC_OK, or HFC_ERR_MODEL_MISMATCH with the difference logged. options may be
+ * NULL. */
+HFC_API int hfc_token_header_check(const hfc_token_header *header, const hfc_model_info *info,
+                                   int allow_other_model, const hfc_token_file_options *options);
+
+/* Reads a whole token file, .hfc or .npy (told by its first bytes), from path or
+ * from n_bytes at data (borrowed for the call). On success returns n_frames (>= 1),
+ * fills *header and sets *tokens to n_frames x n_codebooks tokens, owned by the
+ * caller and released with hfc_tokens_free; on failure returns a status and sets
+ * *tokens to NULL. options may be NULL. */
+HFC_API int64_t hfc_tokens_load_file(const char *path, const hfc_token_file_options *options,
+                                     hfc_token_header *header, hfc_token **tokens);
+HFC_API int64_t hfc_tokens_load_memory(const void *data, size_t n_bytes,
+                                       const hfc_token_file_options *options,
+                                       hfc_token_header *header, hfc_token **tokens);
+
+/* Releases tokens from hfc_tokens_load_*. NULL is a no-op. */
+HFC_API void hfc_tokens_free(hfc_token *tokens);
+
+/* Writes n_frames frames of tokens (each in [0, header->codebook_size)) for the
+ * model header describes (its format and n_frames fields are ignored) to path in
+ * format (HFC_TOKENS_AUTO: by path's extension, .hfc or .npy). Atomic: the bytes go
+ * to a hidden temporary file beside path (".NAME.part-*"), which is renamed over
+ * path only once complete, so a reader or a killed writer never sees a partial
+ * file. Returns HFC_OK or a status. */
+HFC_API int hfc_tokens_save_file(const char *path, int format, const hfc_token_header *header,
+                                 const hfc_token *tokens, int64_t n_frames,
+                                 const hfc_token_file_options *options);
+
+/* The size of the file hfc_tokens_save_memory writes (format HFC or NPY), or a
+ * status. */
+HFC_API int64_t hfc_tokens_saved_bytes(int format, const hfc_token_header *header,
+                                       int64_t n_frames);
+
+/* As hfc_tokens_save_file, into out (capacity max_bytes). Returns the bytes written
+ * or a status (HFC_ERR_BUFFER_TOO_SMALL: nothing written). */
+HFC_API int64_t hfc_tokens_save_memory(int format, const hfc_token_header *header,
+                                       const hfc_token *tokens, int64_t n_frames, void *out,
+                                       int64_t max_bytes, const hfc_token_file_options *options);
+
+/* The 44-byte .hfc header for header's fields (n_frames may be
+ * HFC_TOKENS_UNKNOWN_FRAMES: a live stream's frames then run to the end). HFC_OK, or
+ * HFC_ERR_INVALID_ARG for a field out of range. */
+HFC_API int hfc_token_header_write(const hfc_token_header *header,
+                                   uint8_t out[HFC_TOKENS_HEADER_BYTES]);
+
+/* Parses and checks a .hfc header from the first n_bytes at data (magic, version,
+ * CRC, every field's range). HFC_OK, HFC_ERR_FORMAT, HFC_ERR_UNSUPPORTED. Logs
+ * nothing: real-time safe. */
+HFC_API int hfc_token_header_parse(const void *data, size_t n_bytes, hfc_token_header *header);
+
+/* One frame's tokens packed as in .hfc: n_codebooks tokens of
+ * ceil(log2(codebook_size)) bits, MSB first, zero bits to the end of the last byte.
+ * hfc_token_frame_bytes is that byte count: 5 for the default model (4 x 10 bits),
+ * whose packed frames laid end to end are exactly a .hfc payload. Returns it, or
+ * HFC_ERR_INVALID_ARG. */
+HFC_API int hfc_token_frame_bytes(const hfc_token_header *header);
+
+/* Packs one frame (n_codebooks tokens) into out (capacity max_bytes). Returns the
+ * bytes written, HFC_ERR_BAD_TOKEN (nothing written), HFC_ERR_BUFFER_TOO_SMALL or
+ * HFC_ERR_INVALID_ARG. Real-time safe. */
+HFC_API int hfc_token_frame_pack(const hfc_token_header *header, const hfc_token *frame,
+                                 uint8_t *out, size_t max_bytes);
+
+/* Unpacks one frame from the first hfc_token_frame_bytes of in (n_bytes available)
+ * into frame (n_codebooks tokens). HFC_OK, HFC_ERR_TOO_SHORT (n_bytes too few),
+ * HFC_ERR_BAD_TOKEN (a token above the codebook), HFC_ERR_FORMAT (nonzero padding
+ * bits). Real-time safe. */
+HFC_API int hfc_token_frame_unpack(const hfc_token_header *header, const uint8_t *in,
+                                   size_t n_bytes, hfc_token *frame);
 
 #ifdef __cplusplus
 }

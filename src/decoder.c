@@ -82,13 +82,15 @@ int hfc_decoder_latency(const hfc_decoder *decoder)
     return decoder ? decoder->stream.lookahead_samples : 0;
 }
 
-static int check_tokens(const hfc_model *m, const hfc_token *tokens, int64_t n_frames)
+/* Runs the offline generator on a latent of n_frames columns into pcm. */
+static int run_generator(hfc_decoder *decoder, const hfc_act *latent, float *pcm)
 {
-    const int n_codebooks = m->cfg.groups * m->cfg.layers;
-    for (int64_t i = 0; i < n_frames * n_codebooks; i++)
-        if (tokens[i] < 0 || tokens[i] >= m->cfg.codebook_size)
-            return HFC_ERR_BAD_TOKEN;
-    return HFC_OK;
+    if (!decoder->pool_started) { /* no pool (one thread, or none could start): inline */
+        decoder->pool = hfc_pool_create(decoder->options.n_threads);
+        decoder->pool_started = 1;
+    }
+    const hfc_exec ex = {.kern = decoder->model->kern, .pool = decoder->pool, .ws = &decoder->ws};
+    return hfc_generator_net_run(&decoder->model->gen, &ex, latent, pcm);
 }
 
 int64_t hfc_decoder_decode(hfc_decoder *decoder, const hfc_token *tokens, int64_t n_frames,
@@ -100,7 +102,7 @@ int64_t hfc_decoder_decode(hfc_decoder *decoder, const hfc_token *tokens, int64_
     const int64_t n_samples = hfc_model_samples_for_frames(m, n_frames);
     if (n_frames == 0)
         return 0;
-    if (check_tokens(m, tokens, n_frames) != HFC_OK)
+    if (hfc_quantizer_check_tokens(&m->vq, tokens, n_frames) != HFC_OK)
         return HFC_ERR_BAD_TOKEN;
     if (max_samples < n_samples)
         return HFC_ERR_BUFFER_TOO_SMALL;
@@ -108,12 +110,37 @@ int64_t hfc_decoder_decode(hfc_decoder *decoder, const hfc_token *tokens, int64_
     int st = hfc_act_reshape(latent, m->cfg.latent_dim, n_frames, 0);
     if (st == HFC_OK) {
         hfc_quantizer_decode(&m->vq, tokens, n_frames, latent);
-        if (!decoder->pool_started) { /* no pool (one thread, or none could start): inline */
-            decoder->pool = hfc_pool_create(decoder->options.n_threads);
-            decoder->pool_started = 1;
+        st = run_generator(decoder, latent, pcm);
+    }
+    hfc_workspace_trim(&decoder->ws);
+    return st == HFC_OK ? n_samples : st;
+}
+
+int64_t hfc_decoder_decode_latents(hfc_decoder *decoder, const float *latents, int64_t n_frames,
+                                   float *pcm, int64_t max_samples)
+{
+    if (!decoder || n_frames < 0 || (!latents && n_frames > 0) || (!pcm && max_samples > 0))
+        return HFC_ERR_INVALID_ARG;
+    const hfc_model *m = decoder->model;
+    const int latent_dim = m->cfg.latent_dim;
+    const int64_t n_samples = hfc_model_samples_for_frames(m, n_frames);
+    if (n_frames == 0)
+        return 0;
+    for (int64_t i = 0; i < n_frames * latent_dim; i++)
+        if (!isfinite(latents[i]))
+            return HFC_ERR_BAD_SAMPLE;
+    if (max_samples < n_samples)
+        return HFC_ERR_BUFFER_TOO_SMALL;
+    hfc_act *latent = &decoder->ws.latent;
+    int st = hfc_act_reshape(latent, latent_dim, n_frames, 0);
+    if (st == HFC_OK) {
+        /* Frame-major in, channel rows for the generator. */
+        for (int c = 0; c < latent_dim; c++) {
+            float *row = hfc_act_row(latent, c);
+            for (int64_t t = 0; t < n_frames; t++)
+                row[t] = latents[t * latent_dim + c];
         }
-        const hfc_exec ex = {.kern = m->kern, .pool = decoder->pool, .ws = &decoder->ws};
-        st = hfc_generator_net_run(&m->gen, &ex, latent, pcm);
+        st = run_generator(decoder, latent, pcm);
     }
     hfc_workspace_trim(&decoder->ws);
     return st == HFC_OK ? n_samples : st;
@@ -137,7 +164,7 @@ int64_t hfc_decoder_push(hfc_decoder *decoder, const hfc_token *tokens, int64_t 
     if (!decoder || n_frames < 0 || (!tokens && n_frames > 0) || (!pcm_out && max_samples > 0))
         return HFC_ERR_INVALID_ARG;
     const hfc_model *m = decoder->model;
-    if (check_tokens(m, tokens, n_frames) != HFC_OK)
+    if (hfc_quantizer_check_tokens(&m->vq, tokens, n_frames) != HFC_OK)
         return HFC_ERR_BAD_TOKEN;
     if (max_samples < n_frames * m->cfg.hop)
         return HFC_ERR_BUFFER_TOO_SMALL;
@@ -191,7 +218,8 @@ int hfc_decoders_push_frame(hfc_decoder *const *dec, int n, const hfc_token *con
             const hfc_model *m = dec[i]->model;
             hfc_sconv *pre = &dec[i]->stream.pre;
             const int64_t at = hfc_colbuf_end(&pre->in);
-            if (check_tokens(m, tokens[i], 1) != HFC_OK || !hfc_colbuf_grow(&pre->in, 1)) {
+            if (hfc_quantizer_check_tokens(&m->vq, tokens[i], 1) != HFC_OK ||
+                !hfc_colbuf_grow(&pre->in, 1)) {
                 n_samples[i] = hfc_decoder_push(dec[i], tokens[i], 1, pcm[i], m->cfg.hop);
                 continue;
             }

@@ -4,6 +4,7 @@
 #ifndef HFC_NETWORK_H
 #define HFC_NETWORK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "activation.h"
@@ -135,6 +136,12 @@ void hfc_quantizer_encode(const hfc_quantizer *q, const hfc_kernels *kern, const
                           int32_t *tokens);
 void hfc_quantizer_decode(const hfc_quantizer *q, const int32_t *tokens, int64_t n_frames,
                           hfc_act *latent);
+/* One frame's latent (latent_dim values, written at out[c * stride]) from its
+ * validated tokens: what hfc_quantizer_decode writes per column. */
+void hfc_quantizer_frame_latent(const hfc_quantizer *q, const int32_t *frame_tokens, float *out,
+                                ptrdiff_t stride);
+/* HFC_OK, or HFC_ERR_BAD_TOKEN when any token is outside [0, codebook_size). */
+int hfc_quantizer_check_tokens(const hfc_quantizer *q, const int32_t *tokens, int64_t n_frames);
 
 /* Shared pieces. */
 void hfc_group_norm_apply(const hfc_group_norm *gn, hfc_act *x);

@@ -4,6 +4,7 @@
  * Token k = layer * groups + group, the official [T, 4] order. */
 #include <string.h>
 
+#include "hificodec.h"
 #include "network.h"
 
 static const float *codebook(const hfc_quantizer *q, int layer, int group)
@@ -44,17 +45,31 @@ void hfc_quantizer_encode(const hfc_quantizer *q, const hfc_kernels *kern, const
     }
 }
 
+void hfc_quantizer_frame_latent(const hfc_quantizer *q, const int32_t *frame_tokens, float *out,
+                                ptrdiff_t stride)
+{
+    for (int g = 0; g < q->groups; g++)
+        for (int i = 0; i < q->dim; i++) {
+            float v = 0.0f;
+            for (int l = 0; l < q->layers; l++)
+                v += codebook(q, l, g)[(size_t)frame_tokens[l * q->groups + g] * q->dim + i];
+            out[(g * q->dim + i) * stride] = v;
+        }
+}
+
 void hfc_quantizer_decode(const hfc_quantizer *q, const int32_t *tokens, int64_t n_frames,
                           hfc_act *latent)
 {
     const int n_codebooks = q->groups * q->layers;
     for (int64_t t = 0; t < n_frames; t++)
-        for (int g = 0; g < q->groups; g++)
-            for (int i = 0; i < q->dim; i++) {
-                float v = 0.0f;
-                for (int l = 0; l < q->layers; l++)
-                    v += codebook(q, l, g)[(size_t)tokens[t * n_codebooks + l * q->groups + g] *
-                                               q->dim + i];
-                hfc_act_row(latent, g * q->dim + i)[t] = v;
-            }
+        hfc_quantizer_frame_latent(q, tokens + t * n_codebooks, latent->data + t, latent->ld);
+}
+
+int hfc_quantizer_check_tokens(const hfc_quantizer *q, const int32_t *tokens, int64_t n_frames)
+{
+    const int64_t n_tokens = n_frames * q->groups * q->layers;
+    for (int64_t i = 0; i < n_tokens; i++)
+        if (tokens[i] < 0 || tokens[i] >= q->codebook_size)
+            return HFC_ERR_BAD_TOKEN;
+    return HFC_OK;
 }

@@ -11,8 +11,8 @@ const char *hfc_strerror(int status)
     case HFC_ERR_INVALID_ARG: return "invalid argument";
     case HFC_ERR_NO_MEMORY: return "out of memory";
     case HFC_ERR_IO: return "input/output error";
-    case HFC_ERR_FORMAT: return "model file is malformed";
-    case HFC_ERR_UNSUPPORTED: return "model file uses an unsupported version, dtype or configuration";
+    case HFC_ERR_FORMAT: return "model or token file is malformed";
+    case HFC_ERR_UNSUPPORTED: return "file uses an unsupported version, dtype or configuration";
     case HFC_ERR_TENSOR: return "model tensor is missing, unexpected or has the wrong shape";
     case HFC_ERR_TOO_SHORT: return "input is shorter than one frame";
     case HFC_ERR_BUFFER_TOO_SMALL: return "output buffer is too small";
@@ -24,6 +24,7 @@ const char *hfc_strerror(int status)
     case HFC_ERR_CLOSED: return "connection closed by peer";
     case HFC_ERR_TIMEOUT: return "timed out";
     case HFC_ERR_INTERNAL: return "internal error in libhificodec";
+    case HFC_ERR_MODEL_MISMATCH: return "tokens were made by another model";
     default: return "unknown status code";
     }
 }

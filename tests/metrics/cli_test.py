@@ -11,6 +11,7 @@ import json
 import math
 import os
 import random
+import shutil
 import struct
 import subprocess
 import sys
@@ -78,6 +79,7 @@ def main():
 
         same = json.loads(run([binary, "eval", "--json", ref, ref], 0).stdout)
         assert abs(same["stoi"] - 1.0) < 1e-6 and same["logmel_distance"] == 0.0, same
+        assert same["level_db"] == 0.0, same
 
         # A known delay: 37 samples of silence in front of the reference.
         delayed = os.path.join(tmp, "delayed.wav")
@@ -106,9 +108,29 @@ def main():
         assert "Usage: hificodec opus" in run([binary, "opus", "--help"], 0).stdout
 
         table = run([sys.executable, eval_corpus, "--hificodec", binary, "--no-hificodec",
-                     "--opus-kbps", "8,12", "-j", "2", os.path.join(tmp, "corpus")], 0).stdout
+                     "--opus-kbps", "8,12,6auto", "-j", "2", os.path.join(tmp, "corpus")], 0).stdout
         rows = [line for line in table.splitlines() if line.startswith("| Opus")]
-        assert len(rows) == 2 and all("| 2 |" in row for row in rows), table
+        assert len(rows) == 3 and all("| 2 |" in row for row in rows), table
+        assert "| Opus 6 kbps, its own bandwidth |" in table, table
+        assert "level (dB)" in table, table
+
+        # --by-source: one row per first folder ("." for files at the top), and
+        # Codec 2 rows where Debian's codec2 and sox are installed.
+        codec2 = all(shutil.which(t) for t in ("c2enc", "c2dec", "sox"))
+        cmd = [sys.executable, eval_corpus, "--hificodec", binary, "--no-hificodec",
+               "--opus-kbps", "12", "--by-source", os.path.join(tmp, "corpus")]
+        table = run(cmd + (["--codec2", "3200"] if codec2 else []), 0).stdout
+        by_source = table.split("By source")[1].splitlines()
+        assert any(line.startswith("| . | 1 |") for line in by_source), table
+        assert any(line.startswith("| sub | 1 |") for line in by_source), table
+        if codec2:
+            row = next(line for line in table.splitlines() if line.startswith("| Codec 2 3200"))
+            stoi = float(row.split("|")[3])
+            assert 0.5 < stoi < 1.0, table  # narrowband, but speech-like input survives
+        else:
+            print("Codec 2 rows not checked: c2enc, c2dec or sox not on PATH "
+                  "(Debian: codec2, sox)")
+        run([sys.executable, eval_corpus, "--hificodec", binary, "--codec2", "9999", tmp], 2)
     print("cli metrics checks passed")
     return 0
 

@@ -156,6 +156,34 @@ static void test_identical(void)
     free(x);
 }
 
+/* Level: a copy scaled by g reads 20 log10 g dB whatever the signal; a
+ * silent reference is refused; a silent copy reads -HFC_LEVEL_MIN_DB. */
+static void test_level(void)
+{
+    enum { N = 4000 };
+    static float x[N], y[N];
+    for (int i = 0; i < N; i++)
+        x[i] = (float)(0.3 * sin(0.05 * i) + 0.01 * (i % 7));
+    static const double gains[] = {1.0, 0.5, 2.0, 0.1};
+    for (size_t g = 0; g < sizeof gains / sizeof gains[0]; g++) {
+        for (int i = 0; i < N; i++)
+            y[i] = (float)(gains[g] * x[i]);
+        double l = 0.0;
+        /* Tolerance: float rounding of y moves the energy ratio by ~1e-7. */
+        CHECK(hfc_metrics_level_db(x, y, N, &l) == HFC_OK &&
+                  fabs(l - 20.0 * log10(gains[g])) < 1e-5,
+              "gain %g: level %.6f dB", gains[g], l);
+    }
+    static float zero[N];
+    double l = 0.0;
+    CHECK(hfc_metrics_level_db(zero, x, N, &l) == HFC_ERR_INVALID_ARG && isnan(l),
+          "silent reference accepted");
+    CHECK(hfc_metrics_level_db(x, zero, N, &l) == HFC_OK && l == -HFC_LEVEL_MIN_DB,
+          "silent degraded: %g", l);
+    x[5] = NAN;
+    CHECK(hfc_metrics_level_db(x, y, N, &l) == HFC_ERR_BAD_SAMPLE, "NaN accepted");
+}
+
 static void test_si_sdr_closed_form(void)
 {
     int64_t n = 20000;
@@ -428,6 +456,17 @@ static void test_opus_baseline(void)
            info.mean_bitrate_bps, r.stoi, r.estoi);
     CHECK(hfc_opus_baseline_roundtrip(x, n, 44100, 16000, y, NULL) == HFC_ERR_UNSUPPORTED, "rate");
     CHECK(hfc_opus_baseline_roundtrip(x, n, RATE, 100, y, NULL) == HFC_ERR_INVALID_ARG, "bitrate");
+    /* The reference rows force wideband; left to itself libopus codes 6 kbit/s
+     * speech narrowband (what an application that sets nothing gets). */
+    CHECK(info.last_bandwidth_hz == 8000, "forced wideband: %d Hz", info.last_bandwidth_hz);
+    st = hfc_opus_baseline_roundtrip_bandwidth(x, n, RATE, 6000, HFC_OPUS_BANDWIDTH_AUTO, y, &info);
+    CHECK(st == HFC_OK && info.last_bandwidth_hz == 4000, "auto at 6 kbit/s: %d Hz",
+          info.last_bandwidth_hz);
+    st = hfc_opus_baseline_roundtrip_bandwidth(x, n, RATE, 6000, HFC_OPUS_BANDWIDTH_WIDE, y, &info);
+    CHECK(st == HFC_OK && info.last_bandwidth_hz == 8000, "wide at 6 kbit/s: %d Hz",
+          info.last_bandwidth_hz);
+    CHECK(hfc_opus_baseline_roundtrip_bandwidth(x, n, RATE, 6000, 7, y, NULL) ==
+              HFC_ERR_INVALID_ARG, "bandwidth 7");
     free(x);
     free(y);
 }
@@ -440,6 +479,7 @@ int main(int argc, char **argv)
 
     test_identical();
     test_si_sdr_closed_form();
+    test_level();
     test_align();
     test_monotone_in_snr();
     test_errors();

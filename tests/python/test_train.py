@@ -3,8 +3,11 @@ on a few real files; 2 steps in one run and 1 + 1 with a resume in between
 end in the same state, bit for bit (through an autoencoder step, then the
 codebook init and a quantized GAN step); the exported model file reads back.
 A new run can start from a model file (--init-from), and a run can train from
-a pack of the corpus (tools/pack-train-data). Also: the polyphase
-transposed conv equals torch's, and a missing corpus is a clear error."""
+a pack of the corpus (tools/pack-train-data). The later recipe options
+(multi-period discriminator, discriminator warm-up, lr warm-up, band-level
+loss, augmentation) resume exactly, and the warm-up leaves the codec's update untouched.
+Also: the polyphase transposed conv equals torch's, the band-level loss
+reads a gain correctly, and a missing corpus is a clear error."""
 
 import os
 import tempfile
@@ -12,7 +15,7 @@ import unittest
 
 import torch
 
-from hificodec_torch import data, train
+from hificodec_torch import data, losses, train
 from hificodec_torch.export import load_model_file
 from hificodec_torch.model import CausalConvTranspose1d
 from hificodec_torch.polyphase import use_polyphase
@@ -22,13 +25,14 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DATA = os.path.join(REPO, "..", "shared", "data", "speech")
 
 
-def run(out: str, max_steps: int) -> None:
+def run(out: str, max_steps: int, extra=()) -> None:
     # Step 0 is a plain autoencoder step; step 1 fits the codebooks and is a
     # quantized, adversarial step.
     rc = train.main(["--config", "causal", "--out", out, "--data", DATA, "--limit-files", "3",
                      "--batch", "2", "--segment-seconds", "0.2", "--vq-start-step", "1",
                      "--gan-start-step", "1", "--max-steps", str(max_steps), "--eval-every", "2",
-                     "--log-every", "1", "--valid-files", "2", "--threads", "1", "--seed", "5"])
+                     "--log-every", "1", "--valid-files", "2", "--threads", "1", "--seed", "5",
+                     *extra])
     if rc != 0:
         raise AssertionError(f"train.main returned {rc}")
 
@@ -105,9 +109,77 @@ class TrainTest(unittest.TestCase):
             with self.assertRaisesRegex(ValueError, "no test split"):
                 data.load_split(pack, "test")
 
+    def test_new_recipe_options_resume_exactly(self):
+        """The multi-period discriminator, the discriminator-only warm-up, the
+        lr warm-up, the band-level loss and the crop augmentation are kept in
+        the checkpoint: 2 steps straight equal 1 + 1 with a resume, bit for
+        bit."""
+        with tempfile.TemporaryDirectory() as tmp:
+            opts = ["--disc", "mpd+msstft", "--gan-warmup-steps", "1", "--lr-warmup-steps", "3",
+                    "--level-weight", "2", "--augment", "noise:0.5,eq:0.5,reverb:0.5"]
+            straight, resumed = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+            run(straight, 2, opts)
+            run(resumed, 1, opts)
+            run(resumed, 2, opts)
+            a = torch.load(os.path.join(straight, "checkpoint.pt"))
+            b = torch.load(os.path.join(resumed, "checkpoint.pt"))
+            self.assertEqual(a["hparams"]["disc"], "mpd+msstft")
+            self.assertEqual(b["hparams"]["level_weight"], 2.0)
+            self.assertTrue(any(n.startswith("parts.0.") for n in a["disc"]))  # the MPD
+            for part in ("model", "disc"):
+                for name, t in a[part].items():
+                    self.assertTrue(torch.equal(t, b[part][name]), f"{part} {name} differs")
+
+    def test_gan_warmup_leaves_the_generator_alone(self):
+        """During --gan-warmup-steps the discriminator learns (it moves) but
+        the codec's update is exactly that of a run without an adversary."""
+        with tempfile.TemporaryDirectory() as tmp:
+            plain, warm = os.path.join(tmp, "plain"), os.path.join(tmp, "warm")
+            run(plain, 2, ["--gan-start-step", "100"])
+            run(warm, 2, ["--gan-warmup-steps", "10"])  # run(): GAN from step 1
+            a = torch.load(os.path.join(plain, "checkpoint.pt"))
+            b = torch.load(os.path.join(warm, "checkpoint.pt"))
+            for name, t in a["model"].items():
+                self.assertTrue(torch.equal(t, b["model"][name]), f"model {name} differs")
+            moved = [n for n, t in a["disc"].items() if not torch.equal(t, b["disc"][n])]
+            self.assertTrue(moved, "the discriminator did not learn during its warm-up")
+
+    def test_generator_only_leaves_encoder_and_codebooks(self):
+        """--train generator: after two steps (one with the adversary) the
+        encoder and the codebooks are the start's, bit for bit, and the
+        generator has moved."""
+        with tempfile.TemporaryDirectory() as tmp:
+            first, second = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+            run(first, 2)
+            rc = train.main(["--config", "causal", "--out", second, "--data", DATA,
+                             "--limit-files", "3", "--batch", "2", "--segment-seconds", "0.2",
+                             "--init-from", os.path.join(first, "model.safetensors"),
+                             "--train", "generator", "--gan-start-step", "1", "--max-steps", "2",
+                             "--eval-every", "5", "--threads", "1"])
+            self.assertEqual(rc, 0)
+            end = torch.load(os.path.join(second, "checkpoint.pt"))["model"]
+            from_file = load_model_file(os.path.join(first, "model.safetensors")).state_dict()
+            for name, t in end.items():
+                if name.startswith(("encoder.", "quantizer.")):
+                    self.assertTrue(torch.equal(t, from_file[name]), f"{name} moved")
+            moved = [n for n in end if n.startswith("generator.")
+                     and not torch.equal(end[n], from_file[n])]
+            self.assertTrue(moved, "the generator did not learn")
+
     def test_missing_data_is_a_clear_error(self):
         with self.assertRaisesRegex(FileNotFoundError, "speech data not found"):
             data.load_split(os.path.join(REPO, "no-such-folder"), "train")
+
+
+class LevelLossTest(unittest.TestCase):
+    def test_level_is_the_band_energy_ratio(self):
+        """The band-level loss of a copy at half the amplitude is 6.02 dB in
+        every band: 0.602 in log10 power; 0 for the signal itself."""
+        spectral = losses.SpectralLoss(16000)
+        torch.manual_seed(1)
+        wav = 0.1 * torch.randn(2, 8000)
+        self.assertEqual(spectral(wav, wav)[2].item(), 0.0)
+        self.assertAlmostEqual(spectral(0.5 * wav, wav)[2].item(), 0.602, places=3)
 
 
 class PolyphaseTest(unittest.TestCase):

@@ -7,9 +7,9 @@
  * directories given; for coverage-guided fuzzing, build it with libFuzzer instead:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DHFC_FUZZ_WITH_LIBFUZZER -D_GNU_SOURCE \
- *     -Iinclude -Itools/hificodec tests/tokens/fuzz_tokens.c tools/hificodec/tokens_hfc.c \
- *     tools/hificodec/tokens_npy.c tools/hificodec/npy_header.c tools/hificodec/crc32.c \
- *     tools/hificodec/error_text.c -o fuzz_tokens
+ *     -Iinclude -Isrc/tokens tests/tokens/fuzz_tokens.c src/tokens/tokens_hfc.c \
+ *     src/tokens/tokens_npy.c src/tokens/npy_header.c src/tokens/crc32.c \
+ *     src/tokens/fail_text.c -o fuzz_tokens
  *   ./fuzz_tokens -max_total_time=300 tests/tokens/corpus
  *
  * New finds worth keeping go into tests/tokens/corpus/ (small files only).
@@ -33,7 +33,7 @@ static void fail(const char *what)
 
 static void check_hfc(const uint8_t *data, size_t n_bytes)
 {
-    hfc_tokens_hfc_header header;
+    hfc_token_header header;
     hfc_token *tokens;
     int64_t n_frames;
     char err[256];

@@ -1,4 +1,4 @@
-/* Unit tests of the .hfc token bitstream (tools/hificodec/tokens_hfc.c, TOKENS.md). */
+/* Unit tests of the .hfc token bitstream (src/tokens/tokens_hfc.c, docs/TOKENS.md). */
 #include "crc32.h"
 #include "test_util.h"
 #include "tokens_hfc.h"
@@ -16,9 +16,9 @@ static const struct {
                   {128, 17}, {2, 32768}, {1, 1025}, {7, 511}, {256, 65535}};
 enum { N_GEOMETRIES = sizeof geometries / sizeof geometries[0] };
 
-static hfc_tokens_hfc_header make_header(int n_codebooks, int codebook_size, uint64_t n_frames)
+static hfc_token_header make_header(int n_codebooks, int codebook_size, int64_t n_frames)
 {
-    hfc_tokens_hfc_header header = {0};
+    hfc_token_header header = {0};
     header.model_id = test_random();
     header.sample_rate_hz = 16000;
     header.hop_samples = 320;
@@ -58,12 +58,12 @@ static void store_u64(uint8_t *out, uint64_t value)
 /* Parses and expects failure; checks nothing leaked out on the way. */
 static void expect_parse_error(const uint8_t *data, size_t n_bytes, const char *must_mention)
 {
-    hfc_tokens_hfc_header header;
+    hfc_token_header header;
     hfc_token *tokens = (hfc_token *)&header; /* must come back NULL */
     int64_t n_frames = -1;
     char err[ERR_BYTES] = "";
     int result = hfc_tokens_hfc_parse(data, n_bytes, &header, &tokens, &n_frames, err, sizeof err);
-    CHECK_MSG(result == -1, err);
+    CHECK_MSG(result < 0, err);
     CHECK(tokens == NULL);
     CHECK(err[0] != '\0' && strchr(err, '\n') == NULL);
     if (must_mention != NULL)
@@ -85,7 +85,7 @@ static void test_bits_and_crc(void)
 /* The documented layout, byte for byte: TOKENS.md's worked example. */
 static void test_known_bytes(void)
 {
-    hfc_tokens_hfc_header header = {0};
+    hfc_token_header header = {0};
     header.model_id = 0x0123456789ABCDEFu;
     header.sample_rate_hz = 16000;
     header.hop_samples = 320;
@@ -130,9 +130,8 @@ static void test_round_trips(void)
             if (unknown && n_codebooks * bits < 8)
                 continue; /* an unknown count needs frames of 8 bits or more */
             int64_t n_frames = 1 + test_random_below(200);
-            hfc_tokens_hfc_header header = make_header(
-                n_codebooks, codebook_size,
-                unknown ? HFC_TOKENS_HFC_UNKNOWN_FRAMES : (uint64_t)n_frames);
+            hfc_token_header header = make_header(n_codebooks, codebook_size,
+                                                  unknown ? HFC_TOKENS_UNKNOWN_FRAMES : n_frames);
             hfc_token *tokens = random_tokens(n_frames, n_codebooks, codebook_size);
             uint8_t *data;
             size_t n_bytes;
@@ -142,7 +141,7 @@ static void test_round_trips(void)
                       err);
             CHECK(n_bytes == 44 + (size_t)((n_frames * n_codebooks * bits + 7) / 8));
 
-            hfc_tokens_hfc_header parsed;
+            hfc_token_header parsed;
             hfc_token *read_back;
             int64_t read_frames;
             CHECK_MSG(hfc_tokens_hfc_parse(data, n_bytes, &parsed, &read_back, &read_frames, err,
@@ -151,7 +150,7 @@ static void test_round_trips(void)
             CHECK(read_frames == n_frames);
             CHECK(parsed.model_id == header.model_id && parsed.n_frames == header.n_frames);
             CHECK(parsed.codebook_size == codebook_size && parsed.n_codebooks == n_codebooks);
-            CHECK(parsed.bits_per_token == bits);
+            CHECK(parsed.format == HFC_TOKENS_HFC);
             if (read_frames == n_frames)
                 CHECK(memcmp(read_back, tokens,
                              (size_t)(n_frames * n_codebooks) * sizeof *tokens) == 0);
@@ -171,8 +170,8 @@ static void test_streaming_packer(void)
         if (n_codebooks * hfc_tokens_hfc_bits_for(codebook_size) < 8)
             continue;
         int64_t n_frames = 1 + test_random_below(50);
-        hfc_tokens_hfc_header header =
-            make_header(n_codebooks, codebook_size, HFC_TOKENS_HFC_UNKNOWN_FRAMES);
+        hfc_token_header header =
+            make_header(n_codebooks, codebook_size, HFC_TOKENS_UNKNOWN_FRAMES);
         hfc_token *tokens = random_tokens(n_frames, n_codebooks, codebook_size);
         uint8_t *one_shot;
         size_t one_shot_bytes;
@@ -181,7 +180,7 @@ static void test_streaming_packer(void)
                                     sizeof err) == 0);
         uint8_t *stream = malloc(one_shot_bytes + 16);
         CHECK(hfc_tokens_hfc_header_write(&header, stream, err, sizeof err) == 0);
-        size_t n_stream = HFC_TOKENS_HFC_HEADER_BYTES;
+        size_t n_stream = HFC_TOKENS_HEADER_BYTES;
         hfc_tokens_hfc_packer packer = {0};
         packer.bits_per_token = hfc_tokens_hfc_bits_for(codebook_size);
         packer.n_codebooks = n_codebooks;
@@ -200,9 +199,9 @@ static void test_streaming_packer(void)
 }
 
 /* A valid 4 x 1024 file of n_frames frames to corrupt. */
-static uint8_t *valid_file(int64_t n_frames, uint64_t count_field, size_t *n_bytes)
+static uint8_t *valid_file(int64_t n_frames, int64_t count_field, size_t *n_bytes)
 {
-    hfc_tokens_hfc_header header = make_header(4, 1024, count_field);
+    hfc_token_header header = make_header(4, 1024, count_field);
     hfc_token *tokens = random_tokens(n_frames, 4, 1024);
     uint8_t *data;
     char err[ERR_BYTES];
@@ -219,7 +218,7 @@ static void test_header_corruption(void)
     uint8_t *copy = malloc(n_bytes);
 
     /* Every single-bit flip in the header is caught (magic, version or CRC). */
-    for (int byte = 0; byte < HFC_TOKENS_HFC_HEADER_BYTES; byte++) {
+    for (int byte = 0; byte < HFC_TOKENS_HEADER_BYTES; byte++) {
         for (int bit = 0; bit < 8; bit++) {
             memcpy(copy, file, n_bytes);
             copy[byte] ^= (uint8_t)(1u << bit);
@@ -262,7 +261,7 @@ static void test_header_corruption(void)
     }
 
     /* Every truncation of the header. */
-    for (size_t cut = 0; cut < HFC_TOKENS_HFC_HEADER_BYTES; cut++)
+    for (size_t cut = 0; cut < HFC_TOKENS_HEADER_BYTES; cut++)
         expect_parse_error(file, cut, cut < 4 ? "magic" : "truncated");
     free(copy);
     free(file);
@@ -274,7 +273,7 @@ static void test_payload_corruption(void)
     uint8_t *file = valid_file(10, 10, &n_bytes);
     uint8_t *copy = malloc(n_bytes + 1);
 
-    for (size_t cut = HFC_TOKENS_HFC_HEADER_BYTES; cut < n_bytes; cut++)
+    for (size_t cut = HFC_TOKENS_HEADER_BYTES; cut < n_bytes; cut++)
         expect_parse_error(file, cut, "truncated");
     memcpy(copy, file, n_bytes);
     copy[n_bytes] = 0;
@@ -290,7 +289,7 @@ static void test_payload_corruption(void)
     }
 
     /* Tokens the header's codebook cannot hold: 1024 entries written, 1000 claimed. */
-    hfc_tokens_hfc_header header = make_header(4, 1024, 1);
+    hfc_token_header header = make_header(4, 1024, 1);
     const hfc_token high[4] = {5, 999, 1000, 1};
     uint8_t *data;
     size_t data_bytes;
@@ -304,12 +303,12 @@ static void test_payload_corruption(void)
 
     /* The writer refuses out-of-range tokens too. */
     const hfc_token negative[4] = {0, -1, 0, 0};
-    CHECK(hfc_tokens_hfc_format(&header, negative, 1, &data, &data_bytes, err, sizeof err) == -1);
+    CHECK(hfc_tokens_hfc_format(&header, negative, 1, &data, &data_bytes, err, sizeof err) < 0);
     CHECK(data == NULL);
     const hfc_token too_big[4] = {0, 0, 1024, 0};
-    CHECK(hfc_tokens_hfc_format(&header, too_big, 1, &data, &data_bytes, err, sizeof err) == -1);
+    CHECK(hfc_tokens_hfc_format(&header, too_big, 1, &data, &data_bytes, err, sizeof err) < 0);
     header.n_frames = 2; /* count disagrees with the tokens given */
-    CHECK(hfc_tokens_hfc_format(&header, high, 1, &data, &data_bytes, err, sizeof err) == -1);
+    CHECK(hfc_tokens_hfc_format(&header, high, 1, &data, &data_bytes, err, sizeof err) < 0);
     free(copy);
     free(file);
 }
@@ -317,14 +316,14 @@ static void test_payload_corruption(void)
 static void test_unknown_count(void)
 {
     size_t n_bytes;
-    uint8_t *file = valid_file(10, HFC_TOKENS_HFC_UNKNOWN_FRAMES, &n_bytes);
+    uint8_t *file = valid_file(10, HFC_TOKENS_UNKNOWN_FRAMES, &n_bytes);
     /* 40-bit frames: every cut that is not on a frame boundary is a partial frame. */
-    for (size_t cut = HFC_TOKENS_HFC_HEADER_BYTES + 1; cut < n_bytes; cut++) {
-        size_t payload = cut - HFC_TOKENS_HFC_HEADER_BYTES;
+    for (size_t cut = HFC_TOKENS_HEADER_BYTES + 1; cut < n_bytes; cut++) {
+        size_t payload = cut - HFC_TOKENS_HEADER_BYTES;
         if (payload % 5 != 0) {
             expect_parse_error(file, cut, "partial");
         } else {
-            hfc_tokens_hfc_header header;
+            hfc_token_header header;
             hfc_token *tokens;
             int64_t n_frames;
             char err[ERR_BYTES] = "";
@@ -335,12 +334,12 @@ static void test_unknown_count(void)
             free(tokens);
         }
     }
-    expect_parse_error(file, HFC_TOKENS_HFC_HEADER_BYTES, "no frames");
+    expect_parse_error(file, HFC_TOKENS_HEADER_BYTES, "no frames");
     free(file);
 
     /* 3 x 10 bits = 30 bits: one frame takes 4 bytes with 2 padding bits, which
      * must be zero. */
-    hfc_tokens_hfc_header header = make_header(3, 1024, HFC_TOKENS_HFC_UNKNOWN_FRAMES);
+    hfc_token_header header = make_header(3, 1024, HFC_TOKENS_UNKNOWN_FRAMES);
     const hfc_token tokens[3] = {1023, 1023, 1023};
     uint8_t *data;
     size_t data_bytes;
@@ -356,18 +355,18 @@ static void test_unknown_count(void)
  * hold a whole frame. Writer and reader both refuse. */
 static void test_unknown_count_needs_byte_frames(void)
 {
-    hfc_tokens_hfc_header header = make_header(1, 2, HFC_TOKENS_HFC_UNKNOWN_FRAMES);
+    hfc_token_header header = make_header(1, 2, HFC_TOKENS_UNKNOWN_FRAMES);
     const hfc_token tokens[3] = {1, 0, 1};
     uint8_t *data;
     size_t n_bytes;
     char err[ERR_BYTES];
-    uint8_t head[HFC_TOKENS_HFC_HEADER_BYTES];
-    CHECK(hfc_tokens_hfc_header_write(&header, head, err, sizeof err) == -1);
-    CHECK(hfc_tokens_hfc_format(&header, tokens, 3, &data, &n_bytes, err, sizeof err) == -1);
+    uint8_t head[HFC_TOKENS_HEADER_BYTES];
+    CHECK(hfc_tokens_hfc_header_write(&header, head, err, sizeof err) < 0);
+    CHECK(hfc_tokens_hfc_format(&header, tokens, 3, &data, &n_bytes, err, sizeof err) < 0);
     header.n_frames = 3;
     CHECK(hfc_tokens_hfc_format(&header, tokens, 3, &data, &n_bytes, err, sizeof err) == 0);
     CHECK(n_bytes == 45 && data[44] == 0xA0);
-    store_u64(data + 32, HFC_TOKENS_HFC_UNKNOWN_FRAMES);
+    store_u64(data + 32, HFC_TOKENS_UNKNOWN_FRAMES);
     reseal(data);
     expect_parse_error(data, n_bytes, "8 bits");
     free(data);

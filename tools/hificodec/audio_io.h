@@ -27,6 +27,13 @@ typedef struct hfc_cli_audio {
 int hfc_cli_audio_read(const char *path, int target_rate_hz, hfc_cli_audio *out, char *err,
                        size_t err_bytes);
 
+/* Resamples audio in place to target_rate_hz with libsoxr's high-quality one-shot
+ * resampler (what hfc_cli_audio_read does; the Python package's encode too), a
+ * no-op at the same rate. Returns 0, or -1 with one line in err and audio as it
+ * was. */
+int hfc_cli_audio_resample(hfc_cli_audio *audio, int target_rate_hz, char *err,
+                           size_t err_bytes);
+
 /* Frees out->samples and zeroes *audio. */
 void hfc_cli_audio_free(hfc_cli_audio *audio);
 

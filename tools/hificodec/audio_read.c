@@ -174,8 +174,10 @@ static int check_finite(const hfc_cli_audio *audio, char *err, size_t err_bytes)
     return 0;
 }
 
-static int resample(hfc_cli_audio *audio, int target_rate_hz, char *err, size_t err_bytes)
+int hfc_cli_audio_resample(hfc_cli_audio *audio, int target_rate_hz, char *err, size_t err_bytes)
 {
+    if (audio->rate_hz == target_rate_hz)
+        return 0;
     double ratio = (double)target_rate_hz / audio->rate_hz;
     /* soxr_oneshot emits round(n * ratio) samples; one more is room for rounding. */
     size_t capacity = (size_t)ceil((double)audio->n_samples * ratio) + 1;
@@ -221,7 +223,7 @@ int hfc_cli_audio_read(const char *path, int target_rate_hz, hfc_cli_audio *out,
     if (result == 0)
         result = check_finite(out, err, err_bytes);
     if (result == 0 && target_rate_hz > 0 && out->rate_hz != target_rate_hz)
-        result = resample(out, target_rate_hz, err, err_bytes);
+        result = hfc_cli_audio_resample(out, target_rate_hz, err, err_bytes);
     if (result == 0 && out->n_samples == 0)
         result = hfc_cli_fail(err, err_bytes, "no audio samples left after resampling");
     if (result != 0)

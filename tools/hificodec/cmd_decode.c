@@ -6,7 +6,6 @@
 #include "file_io.h"
 #include "token_file.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -61,45 +60,6 @@ static int apply_decode_option(void *user, int id, const char *value)
     return 0;
 }
 
-/* Tokens decode only with the geometry they were made for; the model id guards
- * against a same-shaped but different model, which --force lets through. */
-static int check_tokens_fit_model(const hfc_cli_tokens *tokens, const hfc_model_info *info,
-                                  const char *name, const hfc_cli_common *common, int force)
-{
-    if (tokens->n_codebooks != info->n_codebooks) {
-        hfc_cli_print_error(name, "has %d tokens per frame, the model needs %d",
-                            tokens->n_codebooks, info->n_codebooks);
-        return -1;
-    }
-    if (tokens->format != HFC_CLI_TOKENS_HFC)
-        return 0;
-    const hfc_tokens_hfc_header *header = &tokens->header;
-    if (header->sample_rate_hz != info->sample_rate_hz || header->hop_samples != info->hop_samples ||
-        header->codebook_size != info->codebook_size) {
-        hfc_cli_print_error(name,
-                            "was written for %d Hz, hop %d, %d-entry codebooks; the model has "
-                            "%d Hz, hop %d, %d entries",
-                            header->sample_rate_hz, header->hop_samples, header->codebook_size,
-                            info->sample_rate_hz, info->hop_samples, info->codebook_size);
-        return -1;
-    }
-    if (header->model_id != info->model_id) {
-        if (!force) {
-            hfc_cli_print_error(name,
-                                "was written by model %016" PRIx64 ", not this model (%016" PRIx64
-                                "); --force decodes it anyway",
-                                header->model_id, info->model_id);
-            return -1;
-        }
-        if (!common->quiet)
-            hfc_cli_print_error(name,
-                                "warning: written by model %016" PRIx64
-                                ", decoding with %016" PRIx64,
-                                header->model_id, info->model_id);
-    }
-    return 0;
-}
-
 int hfc_cmd_decode(int argc, char **argv)
 {
     static const hfc_cli_option options[] = {HFC_CLI_COMMON_OPTIONS, HFC_CLI_CODEC_OPTIONS,
@@ -138,7 +98,8 @@ int hfc_cmd_decode(int argc, char **argv)
     int64_t n_samples = 0;
     if (hfc_cli_tokens_read(paths[0], info.codebook_size, &tokens, err, sizeof err) != 0) {
         hfc_cli_print_error(in_name, "%s", err);
-    } else if (check_tokens_fit_model(&tokens, &info, in_name, &common, own.force) == 0 &&
+    } else if (hfc_cli_check_tokens_fit(&tokens.header, &info, in_name, &common, own.force,
+                                        "--force decodes it anyway") == 0 &&
                hfc_cli_run_decode(&codec, &common, tokens.tokens, tokens.n_frames, &pcm,
                                   &n_samples) == 0) {
         if (hfc_cli_audio_write(paths[1], pcm, n_samples, info.sample_rate_hz, own.as_float, err,

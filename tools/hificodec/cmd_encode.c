@@ -23,7 +23,7 @@ static const char encode_help[] =
     "OUT receives n_codebooks tokens per frame (the default model: 4 tokens of 10 bits\n"
     "every 20 ms, 2 kbit/s) as either\n"
     "  .hfc  the compact bitstream: a 44-byte header naming the model, then the\n"
-    "        tokens bit-packed (tools/hificodec/TOKENS.md), or\n"
+    "        tokens bit-packed (docs/TOKENS.md), or\n"
     "  .npy  a NumPy int16 array of shape [frames, codebooks].\n"
     "The format follows OUT's extension; --format overrides it, and \"-\" (stdout)\n"
     "needs it. Audio of n samples gives floor(n / hop) frames (official model\n"
@@ -48,7 +48,7 @@ static int apply_encode_option(void *user, int id, const char *value)
     if (id != OPT_FORMAT)
         return -1;
     *format = hfc_cli_token_format_from_name(value);
-    if (*format == HFC_CLI_TOKENS_UNKNOWN) {
+    if (*format == HFC_TOKENS_AUTO) {
         hfc_cli_print_error("encode", "--format wants hfc or npy, got '%s'", value);
         return -1;
     }
@@ -58,10 +58,10 @@ static int apply_encode_option(void *user, int id, const char *value)
 /* The format for out_path: --format if given, else the extension. */
 static int choose_format(int format_option, const char *out_path)
 {
-    if (format_option != HFC_CLI_TOKENS_UNKNOWN)
+    if (format_option != HFC_TOKENS_AUTO)
         return format_option;
     int format = hfc_cli_token_format_from_path(out_path);
-    if (format == HFC_CLI_TOKENS_UNKNOWN)
+    if (format == HFC_TOKENS_AUTO)
         hfc_cli_print_error("encode",
                             "cannot tell the token format of '%s': name it .hfc or .npy, or "
                             "pass --format hfc|npy",
@@ -74,7 +74,7 @@ int hfc_cmd_encode(int argc, char **argv)
     static const hfc_cli_option options[] = {
         HFC_CLI_COMMON_OPTIONS, HFC_CLI_CODEC_OPTIONS, {"format", 'f', 1, OPT_FORMAT}, {NULL, 0, 0, 0}};
     hfc_cli_common common;
-    int format_option = HFC_CLI_TOKENS_UNKNOWN;
+    int format_option = HFC_TOKENS_AUTO;
     const char *paths[2];
     int n_paths = hfc_cli_parse_command("encode", argc, argv, options, &common,
                                         apply_encode_option, &format_option, paths, 2);
@@ -89,13 +89,13 @@ int hfc_cmd_encode(int argc, char **argv)
         return HFC_CLI_EXIT_USAGE;
     }
     int format = choose_format(format_option, paths[1]);
-    if (format == HFC_CLI_TOKENS_UNKNOWN)
+    if (format == HFC_TOKENS_AUTO)
         return HFC_CLI_EXIT_USAGE;
 
     hfc_cli_codec codec;
     if (hfc_cli_codec_open(&codec, &common, "encode") != 0)
         return HFC_CLI_EXIT_FAILURE;
-    hfc_tokens_hfc_header header;
+    hfc_token_header header;
     hfc_cli_header_for_codec(&codec, &header);
     int status = HFC_CLI_EXIT_FAILURE;
     char err[HFC_CLI_ERROR_BYTES];

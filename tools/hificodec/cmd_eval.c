@@ -57,8 +57,9 @@ static const char eval_help[] =
     "\n"
     "JSON fields: reference, degraded, rate_hz, delay_samples, delay_ms, n_samples,\n"
     "duration_s, correlation (normalised cross-correlation at that delay), stoi,\n"
-    "estoi, logmel_distance, logmel_style, si_sdr_db; a metric that could not be\n"
-    "computed is null.\n"
+    "estoi, logmel_distance, logmel_style, si_sdr_db, level_db (the degraded\n"
+    "file's energy against the reference's over the compared span, dB); a metric\n"
+    "that could not be computed is null.\n"
     "\n"
     "Examples:\n"
     "  hificodec roundtrip speech.flac coded.wav && hificodec eval speech.flac coded.wav\n"
@@ -146,6 +147,7 @@ typedef struct eval_result {
     hfc_stoi_result stoi;
     double logmel;
     double si_sdr_db;
+    double level_db;
 } eval_result;
 
 /* Aligns and measures; returns 0, or -1 after printing an error. */
@@ -194,6 +196,11 @@ static int measure(const char *ref_name, const hfc_cli_audio *ref, const hfc_cli
         hfc_cli_print_error("eval", "SI-SDR failed: %s", hfc_strerror(st));
         return -1;
     }
+    st = hfc_metrics_level_db(a, b, n, &r->level_db);
+    if (st != HFC_OK && st != HFC_ERR_INVALID_ARG) { /* silent: reported above as SI-SDR n/a */
+        hfc_cli_print_error("eval", "level failed: %s", hfc_strerror(st));
+        return -1;
+    }
     return 0;
 }
 
@@ -218,7 +225,8 @@ static void print_result(const char *ref_path, const char *deg_path, const eval_
         print_json_number("estoi", r->stoi.estoi, 0);
         print_json_number("logmel_distance", r->logmel, 0);
         printf("\"logmel_style\": \"%s\", ", logmel_style_name(o->logmel_style));
-        print_json_number("si_sdr_db", r->si_sdr_db, 1);
+        print_json_number("si_sdr_db", r->si_sdr_db, 0);
+        print_json_number("level_db", r->level_db, 1);
         printf("}\n");
         return;
     }
@@ -234,6 +242,7 @@ static void print_result(const char *ref_path, const char *deg_path, const eval_
     print_row("log-mel", r->logmel, "%.4f",
               o->logmel_style == HFC_LOGMEL_TORCHAUDIO ? " (torchaudio style)" : " (librosa style)");
     print_row("SI-SDR", r->si_sdr_db, "%.2f", " dB");
+    print_row("level", r->level_db, "%+.2f", " dB (degraded against reference)");
 }
 
 int hfc_cmd_eval(int argc, char **argv)

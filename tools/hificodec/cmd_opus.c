@@ -21,8 +21,9 @@ static const char opus_help[] =
     "hificodec is measured against. Pair it with 'hificodec eval'.\n"
     "\n"
     "Opus settings: 16 kHz mono, 20 ms frames, application VOIP, signal type\n"
-    "voice, bandwidth and maximum bandwidth forced to wideband, variable bitrate\n"
-    "and every other setting at libopus's defaults; no packet loss.\n"
+    "voice, bandwidth and maximum bandwidth forced to wideband (unless\n"
+    "--auto-bandwidth), variable bitrate and every other setting at libopus's\n"
+    "defaults; no packet loss.\n"
     "\n"
     "IN is any audio file libsndfile reads, at any rate and channel count, or a 1-D\n"
     ".npy array at 16 kHz; \"-\" reads stdin. It is averaged to mono and resampled\n"
@@ -35,6 +36,8 @@ static const char opus_help[] =
     "  -b, --bitrate BPS  target bitrate in bit/s, 500..512000; a 'k' suffix\n"
     "                     multiplies by 1000 (6000 and 6k are the same). Required.\n"
     "      --float        write 32-bit float samples (not for FLAC)\n"
+    "      --auto-bandwidth  let libopus choose the bandwidth, as an application\n"
+    "                     that sets none does (narrowband at 6 kbit/s)\n"
     "  -q, --quiet        print errors only\n"
     "  -v, --verbose      print the look-ahead, packets and the bitrate reached\n"
     "  -h, --help         print this help and exit\n"
@@ -44,11 +47,12 @@ static const char opus_help[] =
     "  hificodec opus -b 6k -v speech.wav - | aplay\n"
     "\n" HFC_CLI_EXIT_STATUS_HELP;
 
-enum { OPT_BITRATE = HFC_CLI_OPT_FIRST_OWN, OPT_FLOAT };
+enum { OPT_BITRATE = HFC_CLI_OPT_FIRST_OWN, OPT_FLOAT, OPT_AUTO_BANDWIDTH };
 
 typedef struct opus_options {
     int bitrate_bps; /* 0 until given */
     int as_float;
+    int bandwidth; /* enum hfc_opus_bandwidth */
 } opus_options;
 
 /* "8000" or "8k" (also "8.5k") -> bit/s in 500..512000. */
@@ -79,6 +83,9 @@ static int apply_opus_option(void *user, int id, const char *value)
     case OPT_FLOAT:
         o->as_float = 1;
         return 0;
+    case OPT_AUTO_BANDWIDTH:
+        o->bandwidth = HFC_OPUS_BANDWIDTH_AUTO;
+        return 0;
     default:
         return -1;
     }
@@ -89,9 +96,10 @@ int hfc_cmd_opus(int argc, char **argv)
     static const hfc_cli_option options[] = {
         {"help", 'h', 0, HFC_CLI_OPT_HELP},   {"quiet", 'q', 0, HFC_CLI_OPT_QUIET},
         {"verbose", 'v', 0, HFC_CLI_OPT_VERBOSE}, {"bitrate", 'b', 1, OPT_BITRATE},
-        {"float", 0, 0, OPT_FLOAT},           {NULL, 0, 0, 0}};
+        {"float", 0, 0, OPT_FLOAT},           {"auto-bandwidth", 0, 0, OPT_AUTO_BANDWIDTH},
+        {NULL, 0, 0, 0}};
     hfc_cli_common common;
-    opus_options o = {0, 0};
+    opus_options o = {0, 0, HFC_OPUS_BANDWIDTH_WIDE};
     const char *paths[2];
     int n_paths = hfc_cli_parse_command("opus", argc, argv, options, &common, apply_opus_option,
                                         &o, paths, 2);
@@ -124,9 +132,9 @@ int hfc_cmd_opus(int argc, char **argv)
     float *decoded = malloc((size_t)audio.n_samples * sizeof(*decoded));
     hfc_opus_baseline_info info;
     int st = decoded == NULL ? HFC_ERR_NO_MEMORY
-                             : hfc_opus_baseline_roundtrip(audio.samples, audio.n_samples,
-                                                           OPUS_CMD_RATE_HZ, o.bitrate_bps,
-                                                           decoded, &info);
+                             : hfc_opus_baseline_roundtrip_bandwidth(
+                                   audio.samples, audio.n_samples, OPUS_CMD_RATE_HZ,
+                                   o.bitrate_bps, o.bandwidth, decoded, &info);
     if (st != HFC_OK) {
         hfc_cli_print_error("opus", "%s: %s", hfc_cli_input_name(paths[0]), hfc_strerror(st));
     } else if (hfc_cli_audio_write(paths[1], decoded, audio.n_samples, OPUS_CMD_RATE_HZ,
@@ -136,8 +144,9 @@ int hfc_cmd_opus(int argc, char **argv)
         status = HFC_CLI_EXIT_OK;
         if (common.verbose)
             fprintf(stderr, "hificodec: opus: %lld packets of 20 ms, %.0f bit/s on average "
-                    "(target %d), look-ahead %d samples removed\n", (long long)info.n_packets,
-                    info.mean_bitrate_bps, o.bitrate_bps, info.lookahead_samples);
+                    "(target %d), look-ahead %d samples removed, last packet's bandwidth "
+                    "%d Hz\n", (long long)info.n_packets, info.mean_bitrate_bps, o.bitrate_bps,
+                    info.lookahead_samples, info.last_bandwidth_hz);
     }
     free(decoded);
     hfc_cli_audio_free(&audio);

@@ -1,6 +1,7 @@
 /* hificodec play: a token file (or a live .hfc stream on stdin) -> the speaker. */
 #include "audio_device.h"
 #include "cli_common.h"
+#include "codec_run.h"
 #include "commands.h"
 #include "file_io.h"
 #include "stream_codec.h"
@@ -140,38 +141,16 @@ static int open_source(token_source *source, const char *path, int codebook_size
 static int check_source_fits(const token_source *source, const hfc_stream_codec_info *info,
                              const hfc_cli_common *common, int force)
 {
-    if (!source->is_stream) {
-        if (source->whole.n_codebooks == info->n_codebooks)
-            return 0;
-        hfc_cli_print_error(source->name, "has %d tokens per frame, the model needs %d",
-                            source->whole.n_codebooks, info->n_codebooks);
-        return -1;
-    }
-    const hfc_tokens_hfc_header *header = &source->reader.header;
-    if (header->sample_rate_hz != info->sample_rate_hz || header->hop_samples != info->hop_samples ||
-        header->codebook_size != info->codebook_size || header->n_codebooks != info->n_codebooks) {
-        hfc_cli_print_error(source->name,
-                            "was written for %d Hz, hop %d, %d x %d-entry codebooks; the model "
-                            "has %d Hz, hop %d, %d x %d",
-                            header->sample_rate_hz, header->hop_samples, header->n_codebooks,
-                            header->codebook_size, info->sample_rate_hz, info->hop_samples,
-                            info->n_codebooks, info->codebook_size);
-        return -1;
-    }
-    if (header->model_id == info->model_id)
-        return 0;
-    if (!force) {
-        hfc_cli_print_error(source->name,
-                            "was written by model %016" PRIx64 ", not this model (%016" PRIx64
-                            "); --force plays it anyway",
-                            header->model_id, info->model_id);
-        return -1;
-    }
-    if (!common->quiet)
-        hfc_cli_print_error(source->name,
-                            "warning: written by model %016" PRIx64 ", decoding with %016" PRIx64,
-                            header->model_id, info->model_id);
-    return 0;
+    hfc_model_info model = {0};
+    model.sample_rate_hz = info->sample_rate_hz;
+    model.hop_samples = info->hop_samples;
+    model.codebook_size = info->codebook_size;
+    model.n_codebooks = info->n_codebooks;
+    model.model_id = info->model_id;
+    const hfc_token_header *header =
+        source->is_stream ? &source->reader.header : &source->whole.header;
+    return hfc_cli_check_tokens_fit(header, &model, source->name, common, force,
+                                    "--force plays it anyway");
 }
 
 /* Up to max_frames frames into tokens: the count, 0 at the end, or -1 (printed,
@@ -181,8 +160,8 @@ static int64_t next_frames(token_source *source, hfc_token *tokens, int64_t max_
     if (!source->is_stream) {
         int64_t n = source->whole.n_frames - source->next_frame;
         n = n < max_frames ? n : max_frames;
-        memcpy(tokens, source->whole.tokens + source->next_frame * source->whole.n_codebooks,
-               (size_t)(n * source->whole.n_codebooks) * sizeof *tokens);
+        memcpy(tokens, source->whole.tokens + source->next_frame * source->whole.header.n_codebooks,
+               (size_t)(n * source->whole.header.n_codebooks) * sizeof *tokens);
         source->next_frame += n;
         return n;
     }

@@ -148,7 +148,7 @@ static int apply_stream_option(void *user, int id, const char *value)
         return 0;
     case OPT_FORMAT:
         options->token_format = hfc_cli_token_format_from_name(value);
-        if (options->token_format == HFC_CLI_TOKENS_UNKNOWN) {
+        if (options->token_format == HFC_TOKENS_AUTO) {
             hfc_cli_print_error("stream", "--format wants hfc or npy, got '%s'", value);
             return -1;
         }
@@ -183,11 +183,11 @@ static int check_options(const hfc_cli_common *common, stream_options *options)
                             "--daemon SOCKET (see 'hificodec stream --help')");
         return -1;
     }
-    if (options->tokens_path != NULL && options->token_format == HFC_CLI_TOKENS_UNKNOWN) {
+    if (options->tokens_path != NULL && options->token_format == HFC_TOKENS_AUTO) {
         options->token_format = hfc_cli_is_stdio(options->tokens_path)
-                                    ? HFC_CLI_TOKENS_HFC
+                                    ? HFC_TOKENS_HFC
                                     : hfc_cli_token_format_from_path(options->tokens_path);
-        if (options->token_format == HFC_CLI_TOKENS_UNKNOWN) {
+        if (options->token_format == HFC_TOKENS_AUTO) {
             hfc_cli_print_error("stream",
                                 "cannot tell the token format of '%s': name it .hfc or .npy, "
                                 "or pass --format hfc|npy",
@@ -195,7 +195,7 @@ static int check_options(const hfc_cli_common *common, stream_options *options)
             return -1;
         }
     }
-    if (options->tokens_path != NULL && options->token_format == HFC_CLI_TOKENS_NPY &&
+    if (options->tokens_path != NULL && options->token_format == HFC_TOKENS_NPY &&
         hfc_cli_is_stdio(options->tokens_path)) {
         hfc_cli_print_error("stream", ".npy tokens cannot go live to stdout (the header needs "
                                       "the frame count); use --format hfc");
@@ -310,13 +310,13 @@ static int open_outputs(stream_run *run, const stream_options *options)
     char err[HFC_CLI_ERROR_BYTES];
     if (options->tokens_path != NULL) {
         const hfc_stream_codec_info *info = &run->codec.info;
-        hfc_tokens_hfc_header header = {
+        hfc_token_header header = {
             .model_id = info->model_id,
             .sample_rate_hz = info->sample_rate_hz,
             .hop_samples = info->hop_samples,
             .codebook_size = info->codebook_size,
             .n_codebooks = info->n_codebooks,
-            .n_frames = HFC_TOKENS_HFC_UNKNOWN_FRAMES,
+            .n_frames = HFC_TOKENS_UNKNOWN_FRAMES,
         };
         if (hfc_token_sink_open(&run->tokens, options->tokens_path, options->token_format,
                                 &header, err, sizeof err) != 0) {

@@ -1,7 +1,9 @@
 #include "codec_run.h"
 
 #include "codec_stream.h"
+#include "token_file.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,14 +248,37 @@ int hfc_cli_run_decode(const hfc_cli_codec *codec, const hfc_cli_common *common,
     return 0;
 }
 
-void hfc_cli_header_for_codec(const hfc_cli_codec *codec, hfc_tokens_hfc_header *header)
+void hfc_cli_header_for_codec(const hfc_cli_codec *codec, hfc_token_header *header)
 {
     const hfc_model_info *info = &codec->info;
+    memset(header, 0, sizeof *header);
     header->model_id = info->model_id;
     header->sample_rate_hz = info->sample_rate_hz;
     header->hop_samples = info->hop_samples;
     header->codebook_size = info->codebook_size;
     header->n_codebooks = info->n_codebooks;
-    header->bits_per_token = hfc_tokens_hfc_bits_for(info->codebook_size);
-    header->n_frames = HFC_TOKENS_HFC_UNKNOWN_FRAMES;
+    header->n_frames = HFC_TOKENS_UNKNOWN_FRAMES;
+}
+
+int hfc_cli_check_tokens_fit(const hfc_token_header *header, const hfc_model_info *info,
+                             const char *name, const hfc_cli_common *common, int force,
+                             const char *force_option)
+{
+    char err[HFC_CLI_ERROR_BYTES] = "";
+    hfc_cli_error_sink sink = {err, sizeof err};
+    hfc_token_file_options options;
+    hfc_cli_token_options(&options, &sink);
+    if (hfc_token_header_check(header, info, force, &options) != HFC_OK) {
+        /* Only the model id differs when the check passes with other models allowed. */
+        if (hfc_token_header_check(header, info, 1, NULL) == HFC_OK)
+            hfc_cli_print_error(name, "%s; %s", err, force_option);
+        else
+            hfc_cli_print_error(name, "%s", err);
+        return -1;
+    }
+    if (header->format == HFC_TOKENS_HFC && header->model_id != info->model_id && !common->quiet)
+        hfc_cli_print_error(name,
+                            "warning: written by model %016" PRIx64 ", decoding with %016" PRIx64,
+                            header->model_id, info->model_id);
+    return 0;
 }

@@ -10,7 +10,6 @@
 #include "audio_io.h"
 #include "cli_common.h"
 #include "hificodec.h"
-#include "tokens_hfc.h"
 
 /* Whichever runs the codec. info holds the fields both can tell: sample rate, hop,
  * codebooks, causal, model id (for the daemon, the rest is zero). */
@@ -36,7 +35,16 @@ int hfc_cli_run_encode(const hfc_cli_codec *codec, const hfc_cli_common *common,
 int hfc_cli_run_decode(const hfc_cli_codec *codec, const hfc_cli_common *common,
                        const hfc_token *tokens, int64_t n_frames, float **pcm, int64_t *n_samples);
 
-/* The .hfc header fields that describe the codec's model (n_frames left unknown). */
-void hfc_cli_header_for_codec(const hfc_cli_codec *codec, hfc_tokens_hfc_header *header);
+/* Whether tokens with this header decode with the model info describes
+ * (hfc_token_header_check). Returns 0 when they fit, or -1 after printing
+ * "hificodec: NAME: why"; a .hfc file from another model with the same geometry
+ * fails naming force_option (e.g. "--force decodes it anyway") unless force, when
+ * it only warns (not with -q). */
+int hfc_cli_check_tokens_fit(const hfc_token_header *header, const hfc_model_info *info,
+                             const char *name, const hfc_cli_common *common, int force,
+                             const char *force_option);
+
+/* The token-file header that describes the codec's model (n_frames unknown). */
+void hfc_cli_header_for_codec(const hfc_cli_codec *codec, hfc_token_header *header);
 
 #endif

@@ -14,6 +14,8 @@ int hfc_cmd_info(int argc, char **argv);      /* describe a model */
 int hfc_cmd_stream(int argc, char **argv);    /* live microphone through the codec */
 int hfc_cmd_play(int argc, char **argv);      /* tokens -> speaker */
 int hfc_cmd_bench(int argc, char **argv);     /* speed on this machine */
+int hfc_cmd_tokenize(int argc, char **argv);  /* a corpus of audio -> token files */
+int hfc_cmd_detokenize(int argc, char **argv); /* many token files -> audio */
 
 /* Built only when tools/hificodec/cmd_eval.c / cmd_opus.c and the metrics library
  * exist (meson defines HFC_CLI_HAVE_EVAL / HFC_CLI_HAVE_OPUS). */

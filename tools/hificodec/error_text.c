@@ -1,5 +1,7 @@
 #include "error_text.h"
 
+#include "hificodec.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -12,4 +14,11 @@ int hfc_cli_fail(char *err, size_t err_bytes, const char *fmt, ...)
         va_end(args);
     }
     return -1;
+}
+
+void hfc_cli_keep_error(void *user, int level, const char *msg)
+{
+    hfc_cli_error_sink *sink = user;
+    if (level == HFC_LOG_ERROR && sink != NULL && sink->text != NULL && sink->n_bytes > 0)
+        snprintf(sink->text, sink->n_bytes, "%s", msg);
 }

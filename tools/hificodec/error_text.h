@@ -20,4 +20,14 @@
  * returns -1, so that callers can write `return hfc_cli_fail(err, n, "...")`. */
 int hfc_cli_fail(char *err, size_t err_bytes, const char *fmt, ...) HFC_CLI_PRINTF(3, 4);
 
+/* Where hfc_cli_keep_error puts a library call's reason: a caller's buffer. */
+typedef struct hfc_cli_error_sink {
+    char *text;
+    size_t n_bytes;
+} hfc_cli_error_sink;
+
+/* An hfc_log_fn (user: an hfc_cli_error_sink) that keeps the line a library call
+ * logs at HFC_LOG_ERROR: the one-line reason for its failure. */
+void hfc_cli_keep_error(void *user, int level, const char *msg);
+
 #endif

@@ -22,6 +22,8 @@ static const command commands[] = {
     {"stream", hfc_cmd_stream, "live: microphone -> tokens -> speaker, a file or stdout"},
     {"play", hfc_cmd_play, "decode tokens and play them on a speaker"},
     {"bench", hfc_cmd_bench, "measure speed on this machine: per stage, threads, streaming"},
+    {"tokenize", hfc_cmd_tokenize, "encode a corpus (folder, list, manifest) into token files"},
+    {"detokenize", hfc_cmd_detokenize, "decode many token files back into audio"},
 #ifdef HFC_CLI_HAVE_EVAL
     {"eval", hfc_cmd_eval, "measure round-trip quality with objective metrics"},
 #endif

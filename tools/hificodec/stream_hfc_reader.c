@@ -46,7 +46,7 @@ int hfc_hfc_reader_open(hfc_hfc_reader *reader, const char *path, char *err, siz
 
 int hfc_hfc_reader_header(hfc_hfc_reader *reader, char *err, size_t err_bytes)
 {
-    while (reader->n_buffered < HFC_TOKENS_HFC_HEADER_BYTES) {
+    while (reader->n_buffered < HFC_TOKENS_HEADER_BYTES) {
         long n = fill(reader, err, err_bytes);
         if (n < 0)
             return (int)n;
@@ -56,8 +56,9 @@ int hfc_hfc_reader_header(hfc_hfc_reader *reader, char *err, size_t err_bytes)
     if (hfc_tokens_hfc_header_parse(reader->buffer, reader->n_buffered, &reader->header, err,
                                     err_bytes) != 0)
         return -1;
-    reader->position = HFC_TOKENS_HFC_HEADER_BYTES;
-    reader->frame_bits = reader->header.n_codebooks * reader->header.bits_per_token;
+    reader->position = HFC_TOKENS_HEADER_BYTES;
+    reader->bits_per_token = hfc_tokens_hfc_bits_for(reader->header.codebook_size);
+    reader->frame_bits = reader->header.n_codebooks * reader->bits_per_token;
     return 0;
 }
 
@@ -71,7 +72,7 @@ static int64_t bits_available(const hfc_hfc_reader *reader)
  * the bits are there. */
 static hfc_token take_token(hfc_hfc_reader *reader)
 {
-    int width = reader->header.bits_per_token;
+    int width = reader->bits_per_token;
     while (reader->n_bits < width) {
         reader->bits = (reader->bits << 8) | reader->buffer[reader->position++];
         reader->n_bits += 8;
@@ -83,15 +84,14 @@ static hfc_token take_token(hfc_hfc_reader *reader)
 /* At the end of the stream: the frame count, else only zero padding left. */
 static int64_t check_end(const hfc_hfc_reader *reader, char *err, size_t err_bytes)
 {
-    uint64_t expected = reader->header.n_frames;
-    if (expected != HFC_TOKENS_HFC_UNKNOWN_FRAMES && (uint64_t)reader->n_frames != expected)
-        return hfc_cli_fail(err, err_bytes, "truncated payload: %lld of %llu frames",
-                            (long long)reader->n_frames, (unsigned long long)expected);
+    int64_t expected = reader->header.n_frames;
+    if (expected != HFC_TOKENS_UNKNOWN_FRAMES && reader->n_frames != expected)
+        return hfc_cli_fail(err, err_bytes, "truncated payload: %lld of %lld frames",
+                            (long long)reader->n_frames, (long long)expected);
     int64_t left = bits_available(reader);
     uint64_t left_value = reader->bits & ((1ull << reader->n_bits) - 1);
-    if (left >= 8 && expected != HFC_TOKENS_HFC_UNKNOWN_FRAMES)
-        return hfc_cli_fail(err, err_bytes, "trailing data after %llu frames",
-                            (unsigned long long)expected);
+    if (left >= 8 && expected != HFC_TOKENS_UNKNOWN_FRAMES)
+        return hfc_cli_fail(err, err_bytes, "trailing data after %lld frames", (long long)expected);
     if (left >= 8 || (reader->n_bits > 0 && left_value != 0))
         return hfc_cli_fail(err, err_bytes, "a partial frame at the end (%lld bits)",
                             (long long)left);
@@ -103,12 +103,11 @@ static int64_t check_end(const hfc_hfc_reader *reader, char *err, size_t err_byt
 int64_t hfc_hfc_reader_read(hfc_hfc_reader *reader, hfc_token *tokens, int64_t max_frames,
                             char *err, size_t err_bytes)
 {
-    uint64_t expected = reader->header.n_frames;
+    int64_t expected = reader->header.n_frames;
     for (;;) {
         int64_t n_frames = 0;
         while (n_frames < max_frames && bits_available(reader) >= reader->frame_bits &&
-               (expected == HFC_TOKENS_HFC_UNKNOWN_FRAMES ||
-                (uint64_t)reader->n_frames < expected)) {
+               (expected == HFC_TOKENS_UNKNOWN_FRAMES || reader->n_frames < expected)) {
             hfc_token *frame = tokens + n_frames * reader->header.n_codebooks;
             for (int k = 0; k < reader->header.n_codebooks; k++) {
                 frame[k] = take_token(reader);

@@ -2,7 +2,7 @@
  * stream_hfc_reader.h - a .hfc token stream read frame by frame as it arrives,
  * from a file or a pipe (stdin): what `hificodec play -` needs to play tokens
  * while another process is still writing them. It checks what the whole-file
- * parser checks (tokens_hfc.h, TOKENS.md), as far as the stream has got: the
+ * parser checks (src/tokens/tokens_hfc.h, docs/TOKENS.md), as far as the stream has got: the
  * header, every token's range, and at the end the frame count or the padding.
  */
 #ifndef HFC_CLI_STREAM_HFC_READER_H
@@ -17,7 +17,8 @@
 typedef struct hfc_hfc_reader {
     int fd;
     int owns_fd;                    /* 0 for stdin */
-    hfc_tokens_hfc_header header;
+    hfc_token_header header;
+    int bits_per_token;
     int frame_bits;
     uint8_t buffer[4096];
     size_t n_buffered;              /* bytes in buffer */

@@ -3,6 +3,7 @@
 #include "error_text.h"
 #include "file_io.h"
 #include "token_file.h"
+#include "tokens_npy.h"
 
 #include <errno.h>
 #include <string.h>
@@ -16,18 +17,17 @@ static int write_bytes(hfc_token_sink *sink, const void *data, size_t n_bytes, c
 }
 
 int hfc_token_sink_open(hfc_token_sink *sink, const char *path, int format,
-                        const hfc_tokens_hfc_header *header, char *err, size_t err_bytes)
+                        const hfc_token_header *header, char *err, size_t err_bytes)
 {
     memset(sink, 0, sizeof *sink);
     sink->format = format;
     sink->n_codebooks = header->n_codebooks;
-    if (format == HFC_CLI_TOKENS_NPY) {
-        const char *descr = header->codebook_size <= 32768 ? "<i2" : "<i4";
-        return hfc_npy_writer_open(&sink->npy, path, descr, header->n_codebooks, err, err_bytes);
-    }
-    hfc_tokens_hfc_header live = *header;
-    live.n_frames = HFC_TOKENS_HFC_UNKNOWN_FRAMES;
-    uint8_t bytes[HFC_TOKENS_HFC_HEADER_BYTES];
+    if (format == HFC_TOKENS_NPY)
+        return hfc_npy_writer_open(&sink->npy, path, hfc_tokens_npy_descr(header->codebook_size),
+                                   header->n_codebooks, err, err_bytes);
+    hfc_token_header live = *header;
+    live.n_frames = HFC_TOKENS_UNKNOWN_FRAMES;
+    uint8_t bytes[HFC_TOKENS_HEADER_BYTES];
     if (hfc_tokens_hfc_header_write(&live, bytes, err, err_bytes) != 0)
         return -1;
     sink->is_stdout = hfc_cli_is_stdio(path);
@@ -45,10 +45,10 @@ int hfc_token_sink_write(hfc_token_sink *sink, const hfc_token *tokens, int64_t 
     if (n_frames <= 0)
         return 0;
     sink->n_frames += n_frames;
-    if (sink->format == HFC_CLI_TOKENS_NPY)
+    if (sink->format == HFC_TOKENS_NPY)
         return hfc_npy_writer_append_tokens(&sink->npy, tokens, n_frames, err, err_bytes);
     /* 256 codebooks of 16 bits is the largest frame the format allows. */
-    uint8_t packed[HFC_TOKENS_HFC_MAX_CODEBOOKS * 2 + 1];
+    uint8_t packed[HFC_TOKENS_MAX_CODEBOOKS * 2 + 1];
     for (int64_t frame = 0; frame < n_frames; frame++) {
         size_t n = hfc_tokens_hfc_pack_frame(&sink->packer, tokens + frame * sink->n_codebooks,
                                              packed);
@@ -62,7 +62,7 @@ int hfc_token_sink_write(hfc_token_sink *sink, const hfc_token *tokens, int64_t 
 
 int hfc_token_sink_close(hfc_token_sink *sink, char *err, size_t err_bytes)
 {
-    if (sink->format == HFC_CLI_TOKENS_NPY)
+    if (sink->format == HFC_TOKENS_NPY)
         return hfc_npy_writer_close(&sink->npy, err, err_bytes);
     if (sink->file == NULL)
         return 0;

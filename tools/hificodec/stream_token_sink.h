@@ -1,6 +1,6 @@
 /*
  * stream_token_sink.h - tokens written live, frame by frame, as a stream makes
- * them: .hfc with an unknown frame count (TOKENS.md) to a file or stdout, or .npy
+ * them: .hfc with an unknown frame count (docs/TOKENS.md) to a file or stdout, or .npy
  * to a file (stream_npy.h). Every write is flushed, so a reader of a pipe gets
  * each frame at once and a .hfc file is whole after every frame, whatever stops
  * the stream.
@@ -17,7 +17,7 @@
 #include <stdio.h>
 
 typedef struct hfc_token_sink {
-    int format;                     /* enum hfc_cli_token_format */
+    int format;                     /* enum hfc_token_format */
     FILE *file;                     /* .hfc: the file or stdout */
     int is_stdout;
     hfc_tokens_hfc_packer packer;   /* .hfc */
@@ -26,11 +26,11 @@ typedef struct hfc_token_sink {
     int64_t n_frames;
 } hfc_token_sink;
 
-/* Opens path ("-": stdout, .hfc only) in format (enum hfc_cli_token_format) for
+/* Opens path ("-": stdout, .hfc only) in format (enum hfc_token_format) for
  * the model header describes (its n_frames is ignored: the count is unknown).
  * Returns 0, or -1 with one line in err. */
 int hfc_token_sink_open(hfc_token_sink *sink, const char *path, int format,
-                        const hfc_tokens_hfc_header *header, char *err, size_t err_bytes);
+                        const hfc_token_header *header, char *err, size_t err_bytes);
 
 /* Appends n_frames frames and flushes. Returns 0, or -1 with one line in err. */
 int hfc_token_sink_write(hfc_token_sink *sink, const hfc_token *tokens, int64_t n_frames,

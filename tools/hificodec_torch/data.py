@@ -16,6 +16,10 @@ import numpy as np
 # The shared folder sits beside the repository checkout.
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_DIR = os.path.normpath(os.path.join(REPO_ROOT, "..", "shared", "data", "speech"))
+# Background noise for augmentation (augment.py): the Speech Commands noise
+# recordings of the shared non-speech set.
+DEFAULT_NOISE_DIR = os.path.normpath(os.path.join(REPO_ROOT, "..", "shared", "data", "other",
+                                                  "noise"))
 SAMPLE_RATE = 16000
 # A crop whose RMS is below this (before gain augmentation) is mostly the
 # silence around a wake word or between prompts: redrawn, as it teaches the
@@ -58,6 +62,30 @@ def load_split(data_dir: str, split: str,
             raise ValueError(f"{r['path']}: want {SAMPLE_RATE} Hz mono, got {rate} Hz, "
                              f"shape {wav.shape}")
         out.append((r["path"], wav))
+    return out
+
+
+def load_noise(path: str) -> List[Tuple[str, np.ndarray]]:
+    """(name, int16 samples) of every .flac/.wav in folder path (sorted), or
+    the "noise" split of a pack (.npz)."""
+    if path.endswith(".npz"):
+        return load_pack_split(path, "noise")
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f"noise recordings not found: no folder {path} (pass --noise "
+                                f"DIR or a pack with a noise split)")
+    import soundfile as sf
+
+    out = []
+    for name in sorted(os.listdir(path)):
+        if not name.endswith((".flac", ".wav")):
+            continue
+        wav, rate = sf.read(os.path.join(path, name), dtype="int16", always_2d=False)
+        if rate != SAMPLE_RATE or wav.ndim != 1:
+            raise ValueError(f"{name}: want {SAMPLE_RATE} Hz mono noise, got {rate} Hz, "
+                             f"shape {wav.shape}")
+        out.append((name, wav))
+    if not out:
+        raise ValueError(f"{path}: no .flac or .wav noise recordings")
     return out
 
 
@@ -105,12 +133,14 @@ def to_float(wav: np.ndarray) -> np.ndarray:
 class CropSampler:
     """Random training crops: an utterance drawn with probability proportional
     to its length (so every second of audio is equally likely), a uniform
-    start, near-silent crops redrawn, then gain and polarity augmentation.
+    start, near-silent crops redrawn, then the augmenter's noise, equaliser
+    and reverberation if one is given, then gain and polarity augmentation.
     All randomness comes from one numpy Generator whose state is part of the
     training checkpoint."""
 
-    def __init__(self, utterances: List[np.ndarray], seed: int):
+    def __init__(self, utterances: List[np.ndarray], seed: int, augmenter=None):
         self.utterances = utterances
+        self.augmenter = augmenter  # augment.Augmenter, or None
         lengths = np.array([len(u) for u in utterances], dtype=np.float64)
         self.probs = lengths / lengths.sum()
         self.rng = np.random.default_rng(seed)
@@ -132,6 +162,8 @@ class CropSampler:
         out = np.empty((batch_size, n_samples), dtype=np.float32)
         for i in range(batch_size):
             crop = self._crop(n_samples)
+            if self.augmenter is not None:
+                crop = self.augmenter(crop, self.rng)
             peak_db = self.rng.uniform(*PEAK_DBFS_RANGE)
             sign = -1.0 if self.rng.random() < POLARITY_FLIP_PROB else 1.0
             out[i] = crop * (sign * 10 ** (peak_db / 20) / max(np.abs(crop).max(), 1.0))

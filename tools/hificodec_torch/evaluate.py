@@ -46,7 +46,8 @@ def si_sdr_db(ref: np.ndarray, deg: np.ndarray) -> float:
 
 @torch.no_grad()
 def evaluate(model: HiFiCodec, utterances: List[np.ndarray]) -> Dict[str, float]:
-    """Mean per-utterance log-mel distance and SI-SDR of model's round trip
+    """Mean per-utterance log-mel distance, SI-SDR and level (output energy
+    over input energy, dB) of model's round trip
     (encode with real quantization, decode) over float32 utterances, each cut
     to whole frames."""
     was_training = model.training
@@ -57,14 +58,17 @@ def evaluate(model: HiFiCodec, utterances: List[np.ndarray]) -> Dict[str, float]
     # would search afresh for each one, and once is all it is run.
     benchmark = torch.backends.cudnn.benchmark
     torch.backends.cudnn.benchmark = False
-    logmel, sisdr = [], []
+    logmel, sisdr, level = [], [], []
     try:
         for wav in utterances:
             wav = wav[: len(wav) // hop * hop]
             out = model(torch.from_numpy(wav).unsqueeze(0).to(device))[0].squeeze(0).cpu().numpy()
             logmel.append(logmel_distance(wav, out, rate))
             sisdr.append(si_sdr_db(wav, out))
+            level.append(10 * np.log10(np.mean(out.astype(np.float64) ** 2) + 1e-12)
+                         - 10 * np.log10(np.mean(wav.astype(np.float64) ** 2) + 1e-12))
     finally:
         torch.backends.cudnn.benchmark = benchmark
         model.train(was_training)
-    return {"logmel": float(np.mean(logmel)), "si_sdr": float(np.mean(sisdr))}
+    return {"logmel": float(np.mean(logmel)), "si_sdr": float(np.mean(sisdr)),
+            "level_db": float(np.mean(level))}

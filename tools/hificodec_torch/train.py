@@ -32,9 +32,10 @@ from typing import Dict, List, Optional
 import numpy as np
 import torch
 
-from . import codebook_init
+from . import augment, codebook_init
 from .config import load_config
-from .data import DEFAULT_DIR, DEFAULT_VALID_FILES, CropSampler, load_split, spread, to_float
+from .data import (DEFAULT_DIR, DEFAULT_NOISE_DIR, DEFAULT_VALID_FILES, CropSampler,
+                   load_noise, load_split, spread, to_float)
 from .discriminator import KINDS as DISC_KINDS, build_discriminator
 from .evaluate import evaluate
 from .export import load_model_file, save_model_file
@@ -62,12 +63,24 @@ DEFAULTS = {
     # first steps move every parameter by about the full lr in the direction
     # of one noisy gradient.
     "lr_warmup_steps": 0,
+    # Weight of the band-level loss (losses.SpectralLoss): each mel band's
+    # energy over a crop, in log10 units. 0 in the runs before it existed.
+    "level_weight": 0.0,
     "disc": "msstft",
+    # Crop augmentation (augment.py), e.g. "noise:0.5,eq:0.3,reverb:0.2":
+    # each kind applied with its probability; "" for none.
+    "augment": "",
+    # What learns: "all", or "generator" alone with the encoder and the
+    # codebooks frozen (the tokens of a shipped model keep their meaning, and
+    # a step skips the encoder's and quantizer's backward passes, ~23% of a
+    # reconstruction step on the CPU: tools/profile-train-step).
+    "train": "all",
     "seed": 0,
 }
 # Hyperparameters a resumed run may change (they shape the batches or switch
 # a phase, not the state); the others must match the checkpoint.
-MAY_CHANGE = ("batch", "segment_seconds", "gan_start_step", "gan_warmup_steps", "lr")
+MAY_CHANGE = ("batch", "segment_seconds", "gan_start_step", "gan_warmup_steps", "lr",
+              "level_weight", "augment")
 
 ADAM_BETAS = (0.8, 0.99)
 # Loss weights. The mel loss is in log10 power, twice HiFi-GAN's
@@ -98,8 +111,9 @@ REINIT_EVERY = 200
 CODEBOOK_LR_SCALE = 10.0
 LATENT_BUFFER_STEPS = 8
 
-LOG_COLUMNS = ["step", "elapsed_s", "s_per_step", "lr", "mel", "stft", "vq", "adv", "fm", "disc"]
-VALID_COLUMNS = ["step", "elapsed_s", "logmel", "si_sdr", "best_logmel"]
+LOG_COLUMNS = ["step", "elapsed_s", "s_per_step", "lr", "mel", "stft", "vq", "adv", "fm", "disc",
+               "level"]
+VALID_COLUMNS = ["step", "elapsed_s", "logmel", "si_sdr", "best_logmel", "level_db"]
 
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
@@ -114,14 +128,23 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     ap.add_argument("--max-minutes", type=float, help="stop (checkpointed) after this long")
     ap.add_argument("--max-steps", type=int, help="stop at this total step count")
     for name, value in DEFAULTS.items():
-        if name == "disc":
-            continue  # below, with its choices
+        if name in ("disc", "augment", "train"):
+            continue  # below, with their own help
         ap.add_argument("--" + name.replace("_", "-"), type=type(value), default=None,
                         help=f"default {value}" + ("; a resumed run may change it"
                                                    if name in MAY_CHANGE else ""))
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     ap.add_argument("--disc", choices=DISC_KINDS, default=None,
                     help=f"the adversary (default {DEFAULTS['disc']}; kept in the checkpoint)")
+    ap.add_argument("--train", choices=("all", "generator"), default=None,
+                    help="what learns: all (default) or the generator alone, with the encoder "
+                         "and codebooks frozen (kept in the checkpoint)")
+    ap.add_argument("--augment", default=None, metavar="KIND:P,...",
+                    help="crop augmentation: noise, eq, reverb, each with a probability, e.g. "
+                         "noise:0.5,eq:0.3,reverb:0.2 (default none; a resumed run may change it)")
+    ap.add_argument("--noise", default=DEFAULT_NOISE_DIR,
+                    help=f"noise recordings for --augment noise: a folder of 16 kHz FLAC/WAV "
+                         f"or a pack with a noise split (default {DEFAULT_NOISE_DIR})")
     ap.add_argument("--device", default="cpu",
                     help="torch device: cpu (default) or cuda; the checkpoint and the model "
                          "files are the same either way, so a run can move between them")
@@ -199,7 +222,11 @@ class Trainer:
         train = load_split(args.data, "train", args.limit_files)
         valid = load_split(args.data, "valid", args.limit_files)
         self.valid = [to_float(w) for _, w in spread(valid, args.valid_files)]
-        self.sampler = CropSampler([w for _, w in train], seed)
+        spec = augment.parse_spec(self.hp["augment"])
+        noises = ([to_float(w) for _, w in load_noise(args.noise)] if spec.get("noise")
+                  else None)
+        self.sampler = CropSampler([w for _, w in train], seed,
+                                   augment.Augmenter(spec, noises) if spec else None)
 
         torch.manual_seed(seed)
         self.model = HiFiCodec(self.cfg).to(self.device)
@@ -329,8 +356,15 @@ class Trainer:
         if self.step == self.hp["vq_start_step"]:
             self.init_codebooks()
         wav = self.batch()
-        latent = self.model.latent(wav)
-        if self.step >= self.hp["vq_start_step"]:
+        frozen = self.hp["train"] == "generator"
+        with torch.no_grad() if frozen else contextlib.nullcontext():
+            latent = self.model.latent(wav)
+        if frozen:
+            with torch.no_grad():
+                zq, _, codes = self.model.quantizer(latent)
+            vq = latent.new_zeros(())
+            self.usage.update(codes)
+        elif self.step >= self.hp["vq_start_step"]:
             zq, vq, codes = self.model.quantizer(latent)
             self.usage.update(codes)
             self.latents.append(latent.detach())
@@ -338,9 +372,11 @@ class Trainer:
             zq, vq = latent, latent.new_zeros(())
         wav_hat = self.model.generator(zq).squeeze(1)
 
-        mel, stft = self.spectral(wav_hat, wav)
+        mel, stft, level = self.spectral(wav_hat, wav)
         loss = MEL_WEIGHT * mel + STFT_WEIGHT * stft + VQ_WEIGHT * vq
-        logs = {"mel": mel.item(), "stft": stft.item(), "vq": vq.item()}
+        if self.hp["level_weight"]:
+            loss = loss + self.hp["level_weight"] * level
+        logs = {"mel": mel.item(), "stft": stft.item(), "vq": vq.item(), "level": level.item()}
         if self.step >= self.hp["gan_start_step"]:
             real = self.disc(wav)
             loss_d = discriminator_loss(real, self.disc(wav_hat.detach()))
@@ -368,7 +404,8 @@ class Trainer:
         self.sched_g.step()
         self.step += 1
 
-        if self.step > self.hp["vq_start_step"] and self.step % REINIT_EVERY == 0:
+        if (self.step > self.hp["vq_start_step"] and self.step % REINIT_EVERY == 0
+                and self.latents):
             frames = torch.cat([x.transpose(1, 2).reshape(-1, x.shape[1]) for x in self.latents])
             n = codebook_init.replace_dead_codes(self.model.quantizer, frames,
                                                  self.usage.take_dead(), self.gen, self.opt_g)
@@ -395,7 +432,8 @@ class Trainer:
         replaced = sum(self.window.get("replaced", []))
         usage = " ".join(f"{u:.2f}/{p:.0f}" for u, p in stats)
         print(f"step {self.step} {row['s_per_step']:.2f} s/step lr {row['lr']:.3g} "
-              f"mel {row['mel']:.4f} stft {row['stft']:.4f} vq {row['vq']:.4f}"
+              f"mel {row['mel']:.4f} stft {row['stft']:.4f} vq {row['vq']:.4f} "
+              f"level {row['level']:.3f}"
               + (f" adv {row['adv']:.3f} fm {row['fm']:.3f} disc {row['disc']:.3f}"
                  if "adv" in self.window else "")
               + (f" | used/ppl {usage}" if self.step > self.hp["vq_start_step"] else "")
@@ -413,8 +451,10 @@ class Trainer:
             _export(self.model, os.path.join(out, "best.safetensors"))
         _append_tsv(os.path.join(out, "valid.tsv"), VALID_COLUMNS,
                     {"step": self.step, "elapsed_s": round(elapsed), "logmel": m["logmel"],
-                     "si_sdr": m["si_sdr"], "best_logmel": self.best_logmel})
+                     "si_sdr": m["si_sdr"], "best_logmel": self.best_logmel,
+                     "level_db": m["level_db"]})
         print(f"valid step {self.step}: log-mel {m['logmel']:.4f} SI-SDR {m['si_sdr']:.2f} dB "
+              f"level {m['level_db']:+.2f} dB "
               f"(best log-mel {self.best_logmel:.4f}; {len(self.valid)} utterances, "
               f"{time.monotonic() - t:.0f} s)", flush=True)
         # Validation time is not training time.

@@ -154,6 +154,17 @@ int hfc_metrics_logmel_distance_style(const float *ref, const float *deg, int64_
 int hfc_metrics_si_sdr_db(const float *ref, const float *deg, int64_t n_samples,
                           double *si_sdr_db);
 
+#define HFC_LEVEL_MIN_DB 300.0
+
+/*
+ * Level of deg against ref in dB: 10 log10(sum deg^2 / sum ref^2), sums in
+ * double, no mean removed; 0 when the two are equally loud, negative when deg
+ * is quieter. A silent deg gives -HFC_LEVEL_MIN_DB rather than -inf.
+ * Returns HFC_ERR_INVALID_ARG for a silent reference, HFC_ERR_BAD_SAMPLE for a
+ * NaN or infinity.
+ */
+int hfc_metrics_level_db(const float *ref, const float *deg, int64_t n_samples, double *level_db);
+
 /* ------------------------------------------------------------------------ */
 /* Delay alignment                                                          */
 /* ------------------------------------------------------------------------ */

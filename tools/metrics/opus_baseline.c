@@ -13,22 +13,45 @@
 /* Largest packet libopus produces for one frame (RFC 6716 sec. 3.2.1). */
 #define MAX_PACKET_BYTES 1275
 
-static int configure_encoder(OpusEncoder *enc, int bitrate_bps)
+static int configure_encoder(OpusEncoder *enc, int bitrate_bps, int bandwidth)
 {
     if (opus_encoder_ctl(enc, OPUS_SET_BITRATE(bitrate_bps)) != OPUS_OK ||
-        opus_encoder_ctl(enc, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE)) != OPUS_OK ||
-        opus_encoder_ctl(enc, OPUS_SET_MAX_BANDWIDTH(OPUS_BANDWIDTH_WIDEBAND)) != OPUS_OK ||
-        opus_encoder_ctl(enc, OPUS_SET_BANDWIDTH(OPUS_BANDWIDTH_WIDEBAND)) != OPUS_OK)
+        opus_encoder_ctl(enc, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE)) != OPUS_OK)
+        return HFC_ERR_INTERNAL;
+    if (bandwidth == HFC_OPUS_BANDWIDTH_WIDE &&
+        (opus_encoder_ctl(enc, OPUS_SET_MAX_BANDWIDTH(OPUS_BANDWIDTH_WIDEBAND)) != OPUS_OK ||
+         opus_encoder_ctl(enc, OPUS_SET_BANDWIDTH(OPUS_BANDWIDTH_WIDEBAND)) != OPUS_OK))
         return HFC_ERR_INTERNAL;
     return HFC_OK;
+}
+
+static int bandwidth_hz(int opus_bandwidth)
+{
+    switch (opus_bandwidth) {
+    case OPUS_BANDWIDTH_NARROWBAND: return 4000;
+    case OPUS_BANDWIDTH_MEDIUMBAND: return 6000;
+    case OPUS_BANDWIDTH_WIDEBAND: return 8000;
+    case OPUS_BANDWIDTH_SUPERWIDEBAND: return 12000;
+    case OPUS_BANDWIDTH_FULLBAND: return 20000;
+    default: return 0;
+    }
 }
 
 int hfc_opus_baseline_roundtrip(const float *in, int64_t n_samples, int rate_hz, int bitrate_bps,
                                 float *out, hfc_opus_baseline_info *info)
 {
+    return hfc_opus_baseline_roundtrip_bandwidth(in, n_samples, rate_hz, bitrate_bps,
+                                                 HFC_OPUS_BANDWIDTH_WIDE, out, info);
+}
+
+int hfc_opus_baseline_roundtrip_bandwidth(const float *in, int64_t n_samples, int rate_hz,
+                                          int bitrate_bps, int bandwidth, float *out,
+                                          hfc_opus_baseline_info *info)
+{
     if (info != NULL)
         memset(info, 0, sizeof(*info));
-    if (in == NULL || out == NULL || n_samples <= 0 || bitrate_bps < 500 || bitrate_bps > 512000)
+    if (in == NULL || out == NULL || n_samples <= 0 || bitrate_bps < 500 || bitrate_bps > 512000 ||
+        (bandwidth != HFC_OPUS_BANDWIDTH_WIDE && bandwidth != HFC_OPUS_BANDWIDTH_AUTO))
         return HFC_ERR_INVALID_ARG;
     if (rate_hz != 8000 && rate_hz != 12000 && rate_hz != 16000 && rate_hz != 24000 &&
         rate_hz != 48000)
@@ -44,7 +67,7 @@ int hfc_opus_baseline_roundtrip(const float *in, int64_t n_samples, int rate_hz,
         return err == OPUS_ALLOC_FAIL ? HFC_ERR_NO_MEMORY : HFC_ERR_INTERNAL;
     }
 
-    int status = configure_encoder(enc, bitrate_bps);
+    int status = configure_encoder(enc, bitrate_bps, bandwidth);
     opus_int32 lookahead = 0;
     if (status == HFC_OK && opus_encoder_ctl(enc, OPUS_GET_LOOKAHEAD(&lookahead)) != OPUS_OK)
         status = HFC_ERR_INTERNAL;
@@ -79,6 +102,8 @@ int hfc_opus_baseline_roundtrip(const float *in, int64_t n_samples, int rate_hz,
             break;
         }
         n_bytes += n_packet;
+        if (info != NULL && n_packet > 0)
+            info->last_bandwidth_hz = bandwidth_hz(opus_packet_get_bandwidth(packet));
         int n_decoded = opus_decode_float(dec, packet, n_packet, decoded + start, frame, 0);
         if (n_decoded != frame)
             status = HFC_ERR_INTERNAL;
@@ -86,7 +111,7 @@ int hfc_opus_baseline_roundtrip(const float *in, int64_t n_samples, int rate_hz,
 
     if (status == HFC_OK) {
         memcpy(out, decoded + lookahead, (size_t)n_samples * sizeof(*out));
-        if (info != NULL) {
+        if (info != NULL) { /* last_bandwidth_hz is set in the loop */
             info->lookahead_samples = (int)lookahead;
             info->n_packets = n_frames;
             info->n_bytes = n_bytes;

@@ -31,6 +31,8 @@ typedef struct hfc_opus_baseline_info {
     int64_t n_packets;         /* 20 ms packets coded */
     int64_t n_bytes;           /* total payload bytes of those packets */
     double mean_bitrate_bps;   /* n_bytes * 8 / (n_packets * 0.020) */
+    int last_bandwidth_hz;     /* audio bandwidth of the last packet: 4000 (narrowband),
+                                  6000, 8000 (wideband), 12000 or 20000 */
 } hfc_opus_baseline_info;
 
 /*
@@ -45,6 +47,20 @@ typedef struct hfc_opus_baseline_info {
  */
 int hfc_opus_baseline_roundtrip(const float *in, int64_t n_samples, int rate_hz, int bitrate_bps,
                                 float *out, hfc_opus_baseline_info *info);
+
+/* Bandwidth choices for hfc_opus_baseline_roundtrip_bandwidth. */
+enum hfc_opus_bandwidth {
+    HFC_OPUS_BANDWIDTH_WIDE = 0, /* forced wideband: the reference rows */
+    HFC_OPUS_BANDWIDTH_AUTO = 1  /* libopus's own choice, as an application that sets
+                                    nothing gets: narrowband at 6 kbit/s, for example */
+};
+
+/* As hfc_opus_baseline_roundtrip, with the bandwidth chosen (an enum
+ * hfc_opus_bandwidth; anything else is HFC_ERR_INVALID_ARG). info, when given,
+ * also reports the bandwidth of the last packet. */
+int hfc_opus_baseline_roundtrip_bandwidth(const float *in, int64_t n_samples, int rate_hz,
+                                          int bitrate_bps, int bandwidth, float *out,
+                                          hfc_opus_baseline_info *info);
 
 #ifdef __cplusplus
 }

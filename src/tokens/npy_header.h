@@ -10,8 +10,8 @@
  * order, either quote, an optional trailing comma, Python 2's "10L" integers) and
  * nothing else; it is written to take arbitrary bytes without reading outside them.
  */
-#ifndef HFC_CLI_NPY_HEADER_H
-#define HFC_CLI_NPY_HEADER_H
+#ifndef HFC_TOKENS_NPY_HEADER_H
+#define HFC_TOKENS_NPY_HEADER_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -19,19 +19,19 @@
 #define HFC_NPY_MAX_DIMS 8
 
 typedef struct hfc_npy_header {
-    char kind;              /* descr type character: 'i', 'u', 'f', 'b', 'c', ... */
-    int item_bytes;         /* bytes per element, 1..16 */
-    int big_endian;         /* 1: elements are stored big-endian */
-    int fortran_order;      /* 1: column-major */
-    int n_dims;             /* 0..HFC_NPY_MAX_DIMS (0 = a scalar) */
+    char kind;         /* descr type character: 'i', 'u', 'f', 'b', 'c', ... */
+    int item_bytes;    /* bytes per element, 1..16 */
+    int big_endian;    /* 1: elements are stored big-endian */
+    int fortran_order; /* 1: column-major */
+    int n_dims;        /* 0..HFC_NPY_MAX_DIMS (0 = a scalar) */
     int64_t dims[HFC_NPY_MAX_DIMS];
-    uint64_t n_items;       /* product of dims; checked not to overflow */
-    size_t data_offset;     /* bytes from the start of the file to the array data */
+    uint64_t n_items;   /* product of dims; checked not to overflow */
+    size_t data_offset; /* bytes from the start of the file to the array data */
 } hfc_npy_header;
 
 /* Parses the header at the start of the n_bytes at data (borrowed) and checks that
- * exactly n_items * item_bytes bytes of data follow it. Returns 0, or -1 with one
- * line in err. */
+ * exactly n_items * item_bytes bytes of data follow it. Returns 0, or
+ * HFC_ERR_FORMAT with one line in err. */
 int hfc_npy_header_parse(const uint8_t *data, size_t n_bytes, hfc_npy_header *header, char *err,
                          size_t err_bytes);
 

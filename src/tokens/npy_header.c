@@ -1,6 +1,7 @@
 #include "npy_header.h"
 
-#include "error_text.h"
+#include "fail_text.h"
+#include "hificodec.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -39,8 +40,8 @@ static int expect(dict_cursor *c, char wanted, char *err, size_t err_bytes)
 {
     skip_space(c);
     if (peek(c) != wanted)
-        return hfc_cli_fail(err, err_bytes, "malformed .npy header: expected '%c' at offset %zu",
-                            wanted, c->pos);
+        return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT,
+                             "malformed .npy header: expected '%c' at offset %zu", wanted, c->pos);
     c->pos++;
     return 0;
 }
@@ -51,8 +52,8 @@ static int parse_string(dict_cursor *c, char *out, size_t out_bytes, char *err, 
     skip_space(c);
     char quote = peek(c);
     if (quote != '\'' && quote != '"')
-        return hfc_cli_fail(err, err_bytes,
-                            "malformed .npy header: expected a string at offset %zu", c->pos);
+        return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT,
+                             "malformed .npy header: expected a string at offset %zu", c->pos);
     c->pos++;
     size_t n_out = 0;
     while (!at_end(c) && c->text[c->pos] != quote) {
@@ -60,12 +61,13 @@ static int parse_string(dict_cursor *c, char *out, size_t out_bytes, char *err, 
         /* Escapes never occur in NumPy's headers; control characters would end up
          * in one-line error messages that echo the string. */
         if (ch == '\\' || (unsigned char)ch < 0x20 || ch == 0x7F || n_out + 1 >= out_bytes)
-            return hfc_cli_fail(err, err_bytes, "unsupported .npy header: string at offset %zu",
-                                c->pos);
+            return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT,
+                                 "unsupported .npy header: string at offset %zu", c->pos);
         out[n_out++] = ch;
     }
     if (at_end(c))
-        return hfc_cli_fail(err, err_bytes, "malformed .npy header: unterminated string");
+        return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT,
+                             "malformed .npy header: unterminated string");
     c->pos++;
     out[n_out] = '\0';
     return 0;
@@ -85,21 +87,22 @@ static int parse_bool(dict_cursor *c, int *out, char *err, size_t err_bytes)
         *out = 0;
         return 0;
     }
-    return hfc_cli_fail(err, err_bytes,
-                        "malformed .npy header: expected True or False at offset %zu", c->pos);
+    return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT,
+                         "malformed .npy header: expected True or False at offset %zu", c->pos);
 }
 
 static int parse_dim(dict_cursor *c, int64_t *out, char *err, size_t err_bytes)
 {
     skip_space(c);
     if (peek(c) < '0' || peek(c) > '9')
-        return hfc_cli_fail(err, err_bytes,
-                            "malformed .npy header: expected a dimension at offset %zu", c->pos);
+        return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT,
+                             "malformed .npy header: expected a dimension at offset %zu", c->pos);
     int64_t value = 0;
     while (peek(c) >= '0' && peek(c) <= '9') {
         int digit = peek(c) - '0';
         if (value > (NPY_MAX_DIM - digit) / 10)
-            return hfc_cli_fail(err, err_bytes, ".npy shape dimension is absurdly large");
+            return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT,
+                                 ".npy shape dimension is absurdly large");
         value = value * 10 + digit;
         c->pos++;
     }
@@ -113,23 +116,24 @@ static int parse_dim(dict_cursor *c, int64_t *out, char *err, size_t err_bytes)
 static int parse_shape(dict_cursor *c, hfc_npy_header *header, char *err, size_t err_bytes)
 {
     if (expect(c, '(', err, err_bytes) != 0)
-        return -1;
+        return HFC_ERR_FORMAT;
     header->n_dims = 0;
     skip_space(c);
     while (peek(c) != ')') {
         if (header->n_dims == HFC_NPY_MAX_DIMS)
-            return hfc_cli_fail(err, err_bytes, ".npy array has more than %d dimensions",
-                                HFC_NPY_MAX_DIMS);
+            return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT,
+                                 ".npy array has more than %d dimensions", HFC_NPY_MAX_DIMS);
         if (parse_dim(c, &header->dims[header->n_dims], err, err_bytes) != 0)
-            return -1;
+            return HFC_ERR_FORMAT;
         header->n_dims++;
         skip_space(c);
         if (peek(c) == ',') {
             c->pos++;
             skip_space(c);
         } else if (peek(c) != ')') {
-            return hfc_cli_fail(err, err_bytes,
-                                "malformed .npy header: expected ',' or ')' at offset %zu", c->pos);
+            return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT,
+                                 "malformed .npy header: expected ',' or ')' at offset %zu",
+                                 c->pos);
         }
     }
     c->pos++;
@@ -140,15 +144,15 @@ static int parse_shape(dict_cursor *c, hfc_npy_header *header, char *err, size_t
 static int parse_descr(const char *descr, hfc_npy_header *header, char *err, size_t err_bytes)
 {
     size_t n_chars = strlen(descr);
-    if (n_chars < 3 || n_chars > 4 || strchr("<>|=", descr[0]) == NULL ||
-        descr[1] < 'a' || descr[1] > 'z' || descr[2] < '1' || descr[2] > '9' ||
+    if (n_chars < 3 || n_chars > 4 || strchr("<>|=", descr[0]) == NULL || descr[1] < 'a' ||
+        descr[1] > 'z' || descr[2] < '1' || descr[2] > '9' ||
         (n_chars == 4 && (descr[3] < '0' || descr[3] > '9')))
-        return hfc_cli_fail(err, err_bytes, "unsupported .npy dtype '%s'", descr);
+        return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT, "unsupported .npy dtype '%s'", descr);
     int item_bytes = descr[2] - '0';
     if (n_chars == 4)
         item_bytes = item_bytes * 10 + (descr[3] - '0');
     if (item_bytes > 16)
-        return hfc_cli_fail(err, err_bytes, "unsupported .npy dtype '%s'", descr);
+        return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT, "unsupported .npy dtype '%s'", descr);
     const uint16_t probe = 1;
     int host_big_endian = *(const uint8_t *)&probe == 0;
     header->kind = descr[1];
@@ -162,45 +166,50 @@ static int parse_dict(dict_cursor *c, hfc_npy_header *header, char *err, size_t 
 {
     int have_descr = 0, have_order = 0, have_shape = 0;
     if (expect(c, '{', err, err_bytes) != 0)
-        return -1;
+        return HFC_ERR_FORMAT;
     skip_space(c);
     while (peek(c) != '}') {
         char key[32], descr[32];
         if (parse_string(c, key, sizeof key, err, err_bytes) != 0 ||
             expect(c, ':', err, err_bytes) != 0)
-            return -1;
+            return HFC_ERR_FORMAT;
         if (strcmp(key, "descr") == 0 && !have_descr) {
             if (parse_string(c, descr, sizeof descr, err, err_bytes) != 0 ||
                 parse_descr(descr, header, err, err_bytes) != 0)
-                return -1;
+                return HFC_ERR_FORMAT;
             have_descr = 1;
         } else if (strcmp(key, "fortran_order") == 0 && !have_order) {
             if (parse_bool(c, &header->fortran_order, err, err_bytes) != 0)
-                return -1;
+                return HFC_ERR_FORMAT;
             have_order = 1;
         } else if (strcmp(key, "shape") == 0 && !have_shape) {
             if (parse_shape(c, header, err, err_bytes) != 0)
-                return -1;
+                return HFC_ERR_FORMAT;
             have_shape = 1;
         } else {
-            return hfc_cli_fail(err, err_bytes, "malformed .npy header: unexpected key '%s'", key);
+            return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT,
+                                 "malformed .npy header: unexpected key '%s'", key);
         }
         skip_space(c);
         if (peek(c) == ',') {
             c->pos++;
             skip_space(c);
         } else if (peek(c) != '}') {
-            return hfc_cli_fail(err, err_bytes,
-                                "malformed .npy header: expected ',' or '}' at offset %zu", c->pos);
+            return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT,
+                                 "malformed .npy header: expected ',' or '}' at offset %zu",
+                                 c->pos);
         }
     }
     c->pos++;
     if (!have_descr || !have_order || !have_shape)
-        return hfc_cli_fail(err, err_bytes, "malformed .npy header: missing %s",
-                            !have_descr ? "'descr'" : !have_order ? "'fortran_order'" : "'shape'");
+        return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT, "malformed .npy header: missing %s",
+                             !have_descr   ? "'descr'"
+                             : !have_order ? "'fortran_order'"
+                                           : "'shape'");
     skip_space(c);
     if (!at_end(c))
-        return hfc_cli_fail(err, err_bytes, "malformed .npy header: text after the dict");
+        return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT,
+                             "malformed .npy header: text after the dict");
     return 0;
 }
 
@@ -209,9 +218,9 @@ int hfc_npy_header_parse(const uint8_t *data, size_t n_bytes, hfc_npy_header *he
 {
     memset(header, 0, sizeof *header);
     if (n_bytes < sizeof npy_magic || memcmp(data, npy_magic, sizeof npy_magic) != 0)
-        return hfc_cli_fail(err, err_bytes, "not a .npy file (bad magic)");
+        return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT, "not a .npy file (bad magic)");
     if (n_bytes < 10)
-        return hfc_cli_fail(err, err_bytes, "truncated .npy header");
+        return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT, "truncated .npy header");
     int major = data[6];
     size_t preamble_bytes, dict_bytes;
     if (major == 1) {
@@ -219,42 +228,43 @@ int hfc_npy_header_parse(const uint8_t *data, size_t n_bytes, hfc_npy_header *he
         dict_bytes = (size_t)data[8] | (size_t)data[9] << 8;
     } else if (major == 2 || major == 3) {
         if (n_bytes < 12)
-            return hfc_cli_fail(err, err_bytes, "truncated .npy header");
+            return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT, "truncated .npy header");
         preamble_bytes = 12;
         dict_bytes = (size_t)data[8] | (size_t)data[9] << 8 | (size_t)data[10] << 16 |
                      (size_t)data[11] << 24;
     } else {
-        return hfc_cli_fail(err, err_bytes, "unsupported .npy format version %d.%d", major,
-                            data[7]);
+        return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT,
+                             "unsupported .npy format version %d.%d", major, data[7]);
     }
     if (dict_bytes > n_bytes - preamble_bytes)
-        return hfc_cli_fail(err, err_bytes, "truncated .npy header: %zu header bytes, file has %zu",
-                            dict_bytes, n_bytes - preamble_bytes);
+        return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT,
+                             "truncated .npy header: %zu header bytes, file has %zu", dict_bytes,
+                             n_bytes - preamble_bytes);
 
     dict_cursor cursor = {(const char *)data + preamble_bytes, dict_bytes, 0};
     if (parse_dict(&cursor, header, err, err_bytes) != 0)
-        return -1;
+        return HFC_ERR_FORMAT;
     header->data_offset = preamble_bytes + dict_bytes;
 
     uint64_t n_items = 1;
     for (int i = 0; i < header->n_dims; i++) {
         uint64_t dim = (uint64_t)header->dims[i];
         if (dim != 0 && n_items > UINT64_MAX / dim)
-            return hfc_cli_fail(err, err_bytes, ".npy shape is absurdly large");
+            return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT, ".npy shape is absurdly large");
         n_items *= dim;
     }
     header->n_items = n_items;
     uint64_t data_bytes_left = n_bytes - header->data_offset;
     if (n_items > data_bytes_left / (uint64_t)header->item_bytes)
-        return hfc_cli_fail(err, err_bytes,
-                            "truncated .npy data: the shape needs %llu items of %d bytes, "
-                            "the file holds %llu bytes",
-                            (unsigned long long)n_items, header->item_bytes,
-                            (unsigned long long)data_bytes_left);
+        return hfc_fail_text(err, err_bytes, HFC_ERR_FORMAT,
+                             "truncated .npy data: the shape needs %llu items of %d bytes, "
+                             "the file holds %llu bytes",
+                             (unsigned long long)n_items, header->item_bytes,
+                             (unsigned long long)data_bytes_left);
     if (n_items * (uint64_t)header->item_bytes != data_bytes_left)
-        return hfc_cli_fail(err, err_bytes, "%llu unexpected bytes after the .npy array data",
-                            (unsigned long long)(data_bytes_left -
-                                                 n_items * (uint64_t)header->item_bytes));
+        return hfc_fail_text(
+            err, err_bytes, HFC_ERR_FORMAT, "%llu unexpected bytes after the .npy array data",
+            (unsigned long long)(data_bytes_left - n_items * (uint64_t)header->item_bytes));
     return 0;
 }
 
@@ -264,14 +274,16 @@ size_t hfc_npy_header_write(const char *descr, int n_dims, const int64_t *dims,
     if (strlen(descr) > 8 || n_dims < 1 || n_dims > HFC_NPY_MAX_DIMS)
         return 0;
     char dict[HFC_NPY_HEADER_MAX_BYTES];
-    int n_chars = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (",
-                           descr);
+    int n_chars =
+        snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
     for (int i = 0; i < n_dims; i++) {
         if (dims[i] < 0)
             return 0;
         /* Python writes a 1-tuple as "(n,)"; the trailing comma is what makes it a tuple. */
         n_chars += snprintf(dict + n_chars, sizeof dict - (size_t)n_chars,
-                            n_dims == 1 ? "%lld," : i + 1 < n_dims ? "%lld, " : "%lld",
+                            n_dims == 1      ? "%lld,"
+                            : i + 1 < n_dims ? "%lld, "
+                                             : "%lld",
                             (long long)dims[i]);
     }
     n_chars += snprintf(dict + n_chars, sizeof dict - (size_t)n_chars, "), }");

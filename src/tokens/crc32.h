@@ -3,8 +3,8 @@
  * initial value and final XOR 0xFFFFFFFF), so that Python's zlib.crc32 and
  * `crc32` from any language check .hfc headers too.
  */
-#ifndef HFC_CLI_CRC32_H
-#define HFC_CLI_CRC32_H
+#ifndef HFC_TOKENS_CRC32_H
+#define HFC_TOKENS_CRC32_H
 
 #include <stddef.h>
 #include <stdint.h>
