@@ -17,7 +17,7 @@ int hfc_cmd_bench(int argc, char **argv);     /* speed on this machine */
 int hfc_cmd_tokenize(int argc, char **argv);  /* a corpus of audio -> token files */
 int hfc_cmd_detokenize(int argc, char **argv); /* many token files -> audio */
 
-/* Built only when tools/hificodec/cmd_eval.c / cmd_opus.c and the metrics library
+/* Built only when tools/hificodec/commands/cmd_eval.c / cmd_opus.c and the metrics library
  * exist (meson defines HFC_CLI_HAVE_EVAL / HFC_CLI_HAVE_OPUS). */
 int hfc_cmd_eval(int argc, char **argv);      /* quality metrics of a round trip */
 int hfc_cmd_opus(int argc, char **argv);      /* compare with Opus at a bitrate */
