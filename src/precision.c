@@ -3,7 +3,7 @@
  *
  * Which layers (measured with tools/precision on valid/, BENCHMARKS.md): the
  * generator's convolutions all take int8 (the weakest, an upsampler alone, still
- * decodes at 42 dB SNR; all of them at 39 dB), but no encoder layer can leave fp32
+ * decodes at 42 dB SNR; all of them at 38-39 dB), but no encoder layer can leave fp32
  * without moving tokens: the quantizer's nearest-codeword choices are near ties
  * often enough that one resblock conv alone in bf16 (latent SNR 66-74 dB) changes
  * 0.6-1.5% of frames, int8 5-8%, and the whole encoder in bf16 16%, against the

@@ -5,8 +5,12 @@
  *       The accuracy bar (include/hificodec.h, enum hfc_precision) of bf16 and of
  *       the int8 plan against fp32: offline tokens equal on >= 99% of frames, and
  *       the fp32 tokens decoded within 30 dB (bf16) / 25 dB (int8) SNR of the fp32
- *       decode. Exit 0 when both hold, 1 when not, 77 when DIR has no audio or a
- *       format has no kernels here (nothing to measure).
+ *       decode. Then the default: every format that meets the bar (fp32 always
+ *       does) times its decoder on one thread (thread CPU time, best of 5, on the
+ *       first 20 s: offline decode and one push per frame), and the format
+ *       HFC_PRECISION_AUTO picks must meet the bar and be within 10% of the
+ *       fastest of them on both. Exit 0 when all hold, 1 when not, 77 when DIR
+ *       has no audio or a format has no kernels here (nothing to measure).
  *   hfc-precision layers MODEL DIR [--limit N]
  *       Calibration: every convolution alone in int8 (the rest fp32), then alone in
  *       bf16: an encoder layer's token agreement and latent SNR, a generator
@@ -22,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "model.h"
 #include "precision.h"
@@ -192,6 +197,91 @@ static hfc_model *load(const char *path, int precision)
     return m;
 }
 
+static double thread_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+enum { TIMED_SECONDS = 20, TIMED_REPEAT = 5 };
+
+/* One thread's CPU time to decode ref's tokens of the first clips (up to
+ * TIMED_SECONDS of audio) offline and by one push a frame: the best of
+ * TIMED_REPEAT runs each, per frame. The encoder is fp32 in every format, so the
+ * decoder is what the formats change. */
+static void time_decoder(const hfc_model *m, const corpus *c, const run *ref, double *offline_s,
+                         double *stream_s)
+{
+    const int nc = m->cfg.groups * m->cfg.layers, hop = m->cfg.hop;
+    int n = 0;
+    int64_t frames = 0, most = 0;
+    for (double s = 0.0; n < c->n && s < TIMED_SECONDS; n++) {
+        s += (double)c->clips[n].n / m->cfg.sample_rate;
+        frames += ref->frames[n];
+        most = ref->frames[n] > most ? ref->frames[n] : most;
+    }
+    hfc_decoder *d = hfc_decoder_create(m, NULL, NULL);
+    float *pcm = malloc((size_t)(most * hop) * sizeof *pcm);
+    *offline_s = *stream_s = INFINITY;
+    for (int r = 0; r < TIMED_REPEAT && d && pcm; r++) {
+        double t0 = thread_seconds();
+        for (int i = 0; i < n; i++)
+            hfc_decoder_decode(d, ref->tokens[i], ref->frames[i], pcm, most * hop);
+        const double t1 = thread_seconds();
+        for (int i = 0; i < n; i++) {
+            for (int64_t f = 0; f < ref->frames[i]; f++)
+                hfc_decoder_push(d, ref->tokens[i] + f * nc, 1, pcm, hop);
+            hfc_decoder_reset(d);
+        }
+        const double t2 = thread_seconds();
+        *offline_s = fmin(*offline_s, (t1 - t0) / (double)frames);
+        *stream_s = fmin(*stream_s, (t2 - t1) / (double)frames);
+    }
+    free(pcm);
+    hfc_decoder_destroy(d);
+}
+
+/* The default format (HFC_PRECISION_AUTO, the environment's override removed) must
+ * meet the bar and be the fastest that does, within 10% (timing noise of a shared
+ * machine; the formats differ by 25% or more where they have kernels). Returns the
+ * failures (0 or 1). */
+static int check_auto(const char *model_path, const corpus *c, const run *ref,
+                      const int meets[HFC_FORMAT_COUNT])
+{
+    unsetenv("HFC_PRECISION");
+    hfc_model *m_auto = load(model_path, HFC_PRECISION_AUTO);
+    if (!m_auto)
+        return 1;
+    const int chosen = m_auto->precision;
+    hfc_model_free(m_auto);
+    printf("\ndecoder, one thread, us per frame (CPU time, best of %d, first %d s):\n",
+           TIMED_REPEAT, TIMED_SECONDS);
+    printf("%-6s %10s %10s  %s\n", "format", "offline", "stream", "bar");
+    double off[HFC_FORMAT_COUNT], str[HFC_FORMAT_COUNT], best_off = INFINITY, best_str = INFINITY;
+    for (int f = HFC_FORMAT_FP32; f < HFC_FORMAT_COUNT; f++) {
+        off[f] = str[f] = INFINITY;
+        hfc_model *m = load(model_path, HFC_PRECISION_FP32 + f);
+        if (m && m->precision == f) {
+            time_decoder(m, c, ref, &off[f], &str[f]);
+            printf("%-6s %10.1f %10.1f  %s\n", hfc_format_name(f), off[f] * 1e6, str[f] * 1e6,
+                   meets[f] ? "met" : "not met");
+            printf("result %s_decode_offline_us %.3f\nresult %s_decode_stream_us %.3f\n",
+                   hfc_format_name(f), off[f] * 1e6, hfc_format_name(f), str[f] * 1e6);
+            if (meets[f]) {
+                best_off = fmin(best_off, off[f]);
+                best_str = fmin(best_str, str[f]);
+            }
+        }
+        hfc_model_free(m);
+    }
+    const int ok = meets[chosen] && off[chosen] <= 1.1 * best_off && str[chosen] <= 1.1 * best_str;
+    printf("default (auto): %s: %s\n", hfc_format_name(chosen),
+           ok ? "meets the bar and is the fastest that does (within 10%)"
+              : "NOT the fastest format that meets the bar");
+    return !ok;
+}
+
 static int check(const char *model_path, const corpus *c)
 {
     hfc_model *m32 = load(model_path, HFC_PRECISION_FP32);
@@ -203,6 +293,7 @@ static int check(const char *model_path, const corpus *c)
     printf("%d files, %.1f s of speech; kernels %s\n", c->n, c->seconds, m32->kern->name);
     printf("%-6s %8s %14s %12s  %s\n", "format", "layers", "tokens equal", "decode SNR", "bar");
     int failed = 0, measured = 0;
+    int meets[HFC_FORMAT_COUNT] = {[HFC_FORMAT_FP32] = 1};
     static const struct {
         int precision;
         double min_snr_db;
@@ -227,9 +318,11 @@ static int check(const char *model_path, const corpus *c)
                agree, hfc_format_name(format), snr);
         failed += !ok;
         measured++;
+        meets[format] = ok;
         free_run(&r, c->n);
         hfc_model_free(m);
     }
+    failed += check_auto(model_path, c, &ref, meets);
     free_run(&ref, c->n);
     hfc_model_free(m32);
     return failed ? 1 : measured ? 0 : 77;
