@@ -123,7 +123,7 @@ enum hfc_cpu_path {
  * int32. The encoder always runs in fp32: its tokens are near ties often enough
  * that any reduced layer moves them (see BENCHMARKS.md), so tokens equal the fp32
  * model's in every format. Decoded PCM keeps within 30 dB (bf16) / 25 dB (int8)
- * SNR of fp32 on real speech (measured: 52 / 38 dB on the default model). AUTO
+ * SNR of fp32 on real speech (measured: 51 / 36 dB on the default model). AUTO
  * picks the fastest format this CPU has kernels for (int8 with AVX512-VNNI, bf16
  * with AVX512-BF16, else fp32), which is also the fastest that meets that bar
  * (tests/precision checks both on this CPU); the environment variable
