@@ -14,7 +14,7 @@ def model_info(cli, failures, model):
     out = cli.ok(failures, 'info', model).decode()
     fields = dict(re.findall(r'^([a-z ]+): (.*)$', out, re.MULTILINE))
     for key in ['sample rate', 'hop', 'frame rate', 'codebooks', 'bitrate', 'parameters',
-                'encode', 'decode', 'causal', 'model id', 'cpu path', 'name']:
+                'encode', 'decode', 'causal', 'model id', 'cpu path', 'precision', 'name']:
         failures.check(key in fields, 'info prints %r' % key)
     return dict(id=int(fields['model id'], 16), rate=int(fields['sample rate'].split()[0]),
                 hop=int(fields['hop'].split()[0]),
