@@ -697,6 +697,208 @@ HFC_API int hfc_token_frame_pack(const hfc_token_header *header, const hfc_token
 HFC_API int hfc_token_frame_unpack(const hfc_token_header *header, const uint8_t *in,
                                    size_t n_bytes, hfc_token *frame);
 
+/* ------------------------------------------------------------------------ */
+/* Packet-loss concealment                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* A streaming decoder can be told that frames were lost (a packet that never
+ * came): hfc_decoder_conceal produces their samples from what it decoded before,
+ * so the stream keeps its length and timing, and its state stays consistent for
+ * the frames that follow. Over a long burst the concealed audio fades to silence;
+ * when real frames return, hfc_decoder_push fades from the concealment's level
+ * back to full. No latency is added: a frame is concealed when its turn to play
+ * comes, with nothing from the future. Cost: at most that of decoding a frame
+ * (the generator runs on a made-up latent), nothing once the fade has reached
+ * silence (causal models). How the methods were chosen, with measurements:
+ * docs/RTP.md, "Concealment". */
+
+enum hfc_conceal_method {
+    HFC_CONCEAL_REPEAT = 0,       /* the last received frame's latent again (token
+                                     repetition), faded: the default */
+    HFC_CONCEAL_EXTRAPOLATE = 1,  /* the latent moves on along its last step, damped
+                                     by half every frame, faded */
+    HFC_CONCEAL_SILENCE = 2       /* lost frames are silent: what a decoder without
+                                     concealment gives; for comparison */
+};
+
+typedef struct hfc_conceal_options {
+    int method;           /* enum hfc_conceal_method; default HFC_CONCEAL_REPEAT */
+    int fade_after_ms;    /* concealed audio played at full level first; 0..10000,
+                             default 20 */
+    int fade_ms;          /* then faded linearly to silence over this; 1..10000,
+                             default 200 (docs/RTP.md: measured) */
+    int crossfade_ms;     /* real frames after a loss: from the concealment's last
+                             level up to full over this; 0..10000, default 20 */
+} hfc_conceal_options;
+
+/* Fills *options with the defaults. */
+HFC_API void hfc_conceal_options_init(hfc_conceal_options *options);
+
+/* Sets how decoder conceals from now on (a decoder starts with the defaults).
+ * HFC_OK or HFC_ERR_INVALID_ARG (a field out of range; nothing changed). Not a
+ * per-frame call, but it allocates nothing: any thread that owns the decoder. */
+HFC_API int hfc_decoder_set_conceal_options(hfc_decoder *decoder,
+                                            const hfc_conceal_options *options);
+
+/* Streaming: n_frames frames were lost, in stream order between the frames pushed
+ * before and after this call (0 is a no-op). Writes their samples to pcm_out
+ * (capacity max_samples, at least n_frames * hop) exactly as hfc_decoder_push of
+ * n_frames frames would: n_frames * hop samples for causal models, the samples
+ * that became final for non-causal ones. Returns the samples written, or
+ * HFC_ERR_BUFFER_TOO_SMALL / HFC_ERR_INVALID_ARG (nothing consumed). Lost frames
+ * before the first received one are silence. hfc_decoder_reset and _flush forget
+ * the concealment state too. Real-time safe: no allocation, lock, log or I/O. */
+HFC_API int64_t hfc_decoder_conceal(hfc_decoder *decoder, int64_t n_frames, float *pcm_out,
+                                    int64_t max_samples);
+
+/* ------------------------------------------------------------------------ */
+/* RTP: payload format, redundancy, receiver                                */
+/* ------------------------------------------------------------------------ */
+
+/* The RTP payload format of docs/RTP.md. A payload is one header byte, then
+ * n_redundant + n_frames frames packed as hfc_token_frame_pack does (5 bytes each
+ * for the default model), oldest first: the n_redundant frames just before the
+ * packet's RTP timestamp (copies of frames sent before, for redundancy), then the
+ * n_frames frames from the timestamp on. The RTP clock runs at the model's sample
+ * rate, so frame i after the timestamp is at timestamp + i * hop.
+ *
+ * The calls take the stream's geometry (codebook size and count, hop) from an
+ * hfc_token_header (hfc_token_header_for_model). The payload calls, and the
+ * sender's and receiver's per-packet calls, are real-time safe: no allocation,
+ * lock, log or I/O; senders and receivers are sized at create and used by one
+ * thread at a time. */
+
+#define HFC_RTP_PAYLOAD_HEADER_BYTES 1
+#define HFC_RTP_MAX_REDUNDANT_FRAMES 7   /* what the header can carry; senders use 0..4 */
+#define HFC_RTP_MAX_FRAMES_PER_PACKET 50 /* one second of the default model */
+
+/* A parsed payload. frames points into the bytes that were parsed. */
+typedef struct hfc_rtp_payload {
+    int n_redundant;        /* 0..HFC_RTP_MAX_REDUNDANT_FRAMES */
+    int n_frames;           /* 1..HFC_RTP_MAX_FRAMES_PER_PACKET */
+    int frame_bytes;        /* hfc_token_frame_bytes */
+    const uint8_t *frames;  /* n_redundant + n_frames packed frames, oldest first */
+} hfc_rtp_payload;
+
+/* Bytes of a payload with these frame counts, or HFC_ERR_INVALID_ARG. */
+HFC_API int hfc_rtp_payload_bytes(const hfc_token_header *header, int n_redundant, int n_frames);
+
+/* Writes a payload: frames holds n_redundant + n_frames frames of tokens, oldest
+ * first. Returns the bytes written, HFC_ERR_BAD_TOKEN, HFC_ERR_BUFFER_TOO_SMALL or
+ * HFC_ERR_INVALID_ARG (nothing written). */
+HFC_API int hfc_rtp_payload_write(const hfc_token_header *header, const hfc_token *frames,
+                                  int n_redundant, int n_frames, uint8_t *out,
+                                  size_t max_bytes);
+
+/* Parses and checks a whole payload (n_bytes at payload, borrowed): the header
+ * byte, a length that is a whole number of frames with at least one after the
+ * redundant ones, and every frame's tokens and padding. HFC_OK and *out filled,
+ * or HFC_ERR_TOO_SHORT (empty), HFC_ERR_FORMAT (unknown version, reserved bits
+ * set, a length that does not fit), HFC_ERR_BAD_TOKEN, HFC_ERR_INVALID_ARG;
+ * never reads outside the n_bytes. */
+HFC_API int hfc_rtp_payload_parse(const hfc_token_header *header, const void *payload,
+                                  size_t n_bytes, hfc_rtp_payload *out);
+
+/* Sender: frames in, payloads out, every payload carrying the n_redundant frames
+ * before its own (fewer at the start of the stream). */
+typedef struct hfc_rtp_sender hfc_rtp_sender;
+
+typedef struct hfc_rtp_sender_options {
+    int n_redundant;         /* 0..HFC_RTP_MAX_REDUNDANT_FRAMES; default 0 */
+    int frames_per_packet;   /* 1..HFC_RTP_MAX_FRAMES_PER_PACKET; default 1 */
+    uint32_t first_timestamp; /* RTP timestamp of the stream's first frame; default 0
+                                 (RFC 3550 wants a random one: set it) */
+} hfc_rtp_sender_options;
+
+HFC_API void hfc_rtp_sender_options_init(hfc_rtp_sender_options *options);
+/* header: the stream's geometry, copied. NULL and *status on failure. */
+HFC_API hfc_rtp_sender *hfc_rtp_sender_create(const hfc_token_header *header,
+                                              const hfc_rtp_sender_options *options,
+                                              int *status);
+HFC_API void hfc_rtp_sender_destroy(hfc_rtp_sender *sender);
+/* Forgets the history; the next frame is at options->first_timestamp again. */
+HFC_API void hfc_rtp_sender_reset(hfc_rtp_sender *sender);
+/* The largest payload this sender writes. */
+HFC_API int hfc_rtp_sender_max_payload_bytes(const hfc_rtp_sender *sender);
+
+/* Adds one frame (n_codebooks tokens). When it completes a packet, writes the
+ * payload to out (capacity max_bytes), its RTP timestamp (of its first
+ * non-redundant frame) to *timestamp, and returns the payload's bytes; otherwise
+ * returns 0. HFC_ERR_BAD_TOKEN or HFC_ERR_BUFFER_TOO_SMALL: nothing consumed. */
+HFC_API int hfc_rtp_sender_push(hfc_rtp_sender *sender, const hfc_token *frame, uint8_t *out,
+                                size_t max_bytes, uint32_t *timestamp);
+
+/* Ends a packet early with the frames pushed since the last one (the end of the
+ * stream). Returns its bytes as hfc_rtp_sender_push, or 0 when none are pending. */
+HFC_API int hfc_rtp_sender_flush(hfc_rtp_sender *sender, uint8_t *out, size_t max_bytes,
+                                 uint32_t *timestamp);
+
+/* Receiver: a jitter buffer of frames. Payloads go in as they arrive, in any
+ * order, with their RTP timestamps; frames come out in stream order, one per call,
+ * when the application's playout clock says so. A redundant copy fills the slot
+ * of a frame whose own packet was lost; a frame missing when its turn comes is
+ * reported so that the application conceals it (hfc_decoder_conceal). The play
+ * position starts at the earliest frame of the first payload (or where
+ * hfc_rtp_receiver_start puts it) and moves one frame per hfc_rtp_receiver_get;
+ * how long to wait between the first packet and the first get (the playout delay;
+ * at least n_redundant frames to benefit from redundancy) is the application's. */
+typedef struct hfc_rtp_receiver hfc_rtp_receiver;
+
+typedef struct hfc_rtp_receiver_options {
+    int capacity_frames;    /* frames held ahead of the play position, 1..10000;
+                               default 64 (1.28 s of the default model). A payload
+                               further ahead restarts the play position at it (a
+                               sender that restarted, or a receiver that stalled) */
+} hfc_rtp_receiver_options;
+
+typedef struct hfc_rtp_receiver_stats {
+    int64_t packets;           /* payloads put, well-formed */
+    int64_t malformed;         /* payloads rejected by hfc_rtp_payload_parse or off
+                                  the frame grid */
+    int64_t frames_primary;    /* frames stored from their own packet */
+    int64_t frames_redundant;  /* frames stored from a redundant copy (their own
+                                  packet had not come) */
+    int64_t duplicates;        /* frames that were already held */
+    int64_t late;              /* non-redundant frames that came after their turn */
+    int64_t restarts;          /* play position restarted by a payload too far ahead */
+    int64_t played;            /* frames hfc_rtp_receiver_get returned ... */
+    int64_t played_redundant;  /* ... of them from a redundant copy */
+    int64_t missing;           /* turns with no frame: to conceal */
+} hfc_rtp_receiver_stats;
+
+HFC_API void hfc_rtp_receiver_options_init(hfc_rtp_receiver_options *options);
+HFC_API hfc_rtp_receiver *hfc_rtp_receiver_create(const hfc_token_header *header,
+                                                  const hfc_rtp_receiver_options *options,
+                                                  int *status);
+HFC_API void hfc_rtp_receiver_destroy(hfc_rtp_receiver *receiver);
+/* Empties the buffer and forgets the play position and the statistics. */
+HFC_API void hfc_rtp_receiver_reset(hfc_rtp_receiver *receiver);
+
+/* Puts the frame with this RTP timestamp next in line to play (frames held before
+ * it are dropped). HFC_OK or HFC_ERR_INVALID_ARG. */
+HFC_API int hfc_rtp_receiver_start(hfc_rtp_receiver *receiver, uint32_t timestamp);
+
+/* Puts one payload whose RTP timestamp is timestamp. Returns the frames it
+ * stored (0 when all were duplicates or late), or a status from
+ * hfc_rtp_payload_parse, or HFC_ERR_FORMAT for a timestamp off the stream's frame
+ * grid; a rejected payload stores nothing. */
+HFC_API int hfc_rtp_receiver_put(hfc_rtp_receiver *receiver, uint32_t timestamp,
+                                 const void *payload, size_t n_bytes);
+
+/* Takes the frame whose turn it is and moves on: 1 with its n_codebooks tokens in
+ * frame, 0 when it is missing (conceal it), HFC_ERR_STATE while no payload has
+ * come and no start was set. *timestamp (when not NULL) receives its RTP
+ * timestamp. */
+HFC_API int hfc_rtp_receiver_get(hfc_rtp_receiver *receiver, hfc_token *frame,
+                                 uint32_t *timestamp);
+
+/* Frames held from the play position to the newest frame stored, gaps included:
+ * how far ahead the network is of playout. 0 when empty. */
+HFC_API int hfc_rtp_receiver_buffered_frames(const hfc_rtp_receiver *receiver);
+
+HFC_API int hfc_rtp_receiver_get_stats(const hfc_rtp_receiver *receiver,
+                                       hfc_rtp_receiver_stats *stats);
+
 #ifdef __cplusplus
 }
 #endif

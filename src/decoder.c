@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "conceal.h"
 #include "model.h"
 #include "stream_net.h"
 
@@ -15,6 +16,7 @@ struct hfc_decoder {
     hfc_pool *pool;  /* offline workers, started by the first hfc_decoder_decode */
     int pool_started;
     hfc_workspace ws; /* offline working memory, kept for the next call */
+    hfc_conceal conceal; /* packet-loss concealment (conceal.c) */
 };
 
 void hfc_decoder_options_init(hfc_decoder_options *options)
@@ -51,6 +53,10 @@ hfc_decoder *hfc_decoder_create(const hfc_model *model, const hfc_decoder_option
                                 : dec->options.lookahead_frames * model->cfg.hop;
         hfc_stream_plan plan = hfc_stream_plan_for(max_lookahead, generator_lookahead, &model->gen);
         st = hfc_generator_stream_init(&dec->stream, &model->gen, 1, &plan);
+        if (st == HFC_OK)
+            st = hfc_conceal_init(&dec->conceal, model->cfg.latent_dim, model->cfg.hop,
+                                  model->cfg.sample_rate, dec->stream.lookahead_samples,
+                                  model->cfg.causal);
         if (st != HFC_OK) {
             hfc_decoder_destroy(dec);
             dec = NULL;
@@ -66,6 +72,7 @@ void hfc_decoder_destroy(hfc_decoder *decoder)
     if (!decoder)
         return;
     hfc_generator_stream_free(&decoder->stream);
+    hfc_conceal_free(&decoder->conceal);
     hfc_pool_destroy(decoder->pool);
     hfc_workspace_free(&decoder->ws);
     free(decoder);
@@ -73,8 +80,10 @@ void hfc_decoder_destroy(hfc_decoder *decoder)
 
 void hfc_decoder_reset(hfc_decoder *decoder)
 {
-    if (decoder)
+    if (decoder) {
         hfc_generator_stream_reset(&decoder->stream);
+        hfc_conceal_reset(&decoder->conceal);
+    }
 }
 
 int hfc_decoder_latency(const hfc_decoder *decoder)
@@ -146,7 +155,8 @@ int64_t hfc_decoder_decode_latents(hfc_decoder *decoder, const float *latents, i
     return st == HFC_OK ? n_samples : st;
 }
 
-/* Moves the audio the stream produced to pcm through tanh. */
+/* Moves the audio the stream produced to pcm through tanh and the concealment's
+ * gain envelope (1 while no frame was lost). */
 static int64_t take_samples(hfc_decoder *dec, float *pcm)
 {
     hfc_colbuf *audio = &dec->stream.audio;
@@ -155,7 +165,20 @@ static int64_t take_samples(hfc_decoder *dec, float *pcm)
         pcm[i] = tanhf(src[i]);
     int64_t n = audio->n;
     hfc_colbuf_drop_before(audio, hfc_colbuf_end(audio));
+    hfc_conceal_apply_gain(&dec->conceal, pcm, n);
     return n;
+}
+
+/* Appends one latent column to the generator's input; its rows are at the
+ * returned pointer, ld apart. NULL if the buffer is full (a sizing bug). */
+static float *next_latent_column(hfc_decoder *dec, ptrdiff_t *ld)
+{
+    hfc_colbuf *in = &dec->stream.pre.in;
+    int64_t at = hfc_colbuf_end(in);
+    if (!hfc_colbuf_grow(in, 1))
+        return NULL;
+    *ld = in->ld;
+    return hfc_colbuf_at(in, 0, at);
 }
 
 int64_t hfc_decoder_push(hfc_decoder *decoder, const hfc_token *tokens, int64_t n_frames,
@@ -173,15 +196,13 @@ int64_t hfc_decoder_push(hfc_decoder *decoder, const hfc_token *tokens, int64_t 
     int64_t produced = 0;
     for (int64_t f = 0; f < n_frames; f++) {
         /* One frame per run keeps every buffer at its create-time size. */
-        int64_t at = hfc_colbuf_end(&pre->in);
-        if (!hfc_colbuf_grow(&pre->in, 1))
-            return HFC_ERR_INTERNAL;
         hfc_act view = {0};
-        view.data = hfc_colbuf_at(&pre->in, 0, at);
+        if (!(view.data = next_latent_column(decoder, &view.ld)))
+            return HFC_ERR_INTERNAL;
         view.channels = pre->in.channels;
         view.n = 1;
-        view.ld = pre->in.ld;
         hfc_quantizer_decode(&m->vq, tokens + f * n_codebooks, 1, &view);
+        hfc_conceal_received(&decoder->conceal, view.data, view.ld);
         int st = hfc_generator_stream_run(&decoder->stream, 0);
         if (st != HFC_OK)
             return st;
@@ -229,6 +250,7 @@ int hfc_decoders_push_frame(hfc_decoder *const *dec, int n, const hfc_token *con
             view.n = 1;
             view.ld = pre->in.ld;
             hfc_quantizer_decode(&m->vq, tokens[i], 1, &view);
+            hfc_conceal_received(&dec[i]->conceal, view.data, view.ld);
             batch[k] = &dec[i]->stream;
             index[k++] = i;
         }
@@ -237,4 +259,46 @@ int hfc_decoders_push_frame(hfc_decoder *const *dec, int n, const hfc_token *con
             n_samples[index[b]] = st != HFC_OK ? st : take_samples(dec[index[b]], pcm[index[b]]);
     }
     return HFC_OK;
+}
+
+int hfc_decoder_set_conceal_options(hfc_decoder *decoder, const hfc_conceal_options *options)
+{
+    if (!decoder || hfc_conceal_check_options(options) != HFC_OK)
+        return HFC_ERR_INVALID_ARG;
+    decoder->conceal.options = *options;
+    return HFC_OK;
+}
+
+int64_t hfc_decoder_conceal(hfc_decoder *decoder, int64_t n_frames, float *pcm_out,
+                            int64_t max_samples)
+{
+    if (!decoder || n_frames < 0 || (!pcm_out && max_samples > 0))
+        return HFC_ERR_INVALID_ARG;
+    const int hop = decoder->model->cfg.hop;
+    if (max_samples < n_frames * hop)
+        return HFC_ERR_BUFFER_TOO_SMALL;
+    int64_t produced = 0;
+    for (int64_t f = 0; f < n_frames; f++) {
+        const float *latent = NULL;
+        int action = hfc_conceal_lost(&decoder->conceal, &latent);
+        if (action != HFC_CONCEAL_RUN) { /* causal and silent: skip the generator */
+            if (action == HFC_CONCEAL_RESET_ZEROS)
+                hfc_generator_stream_reset(&decoder->stream);
+            memset(pcm_out + produced, 0, (size_t)hop * sizeof *pcm_out);
+            hfc_conceal_apply_gain(&decoder->conceal, pcm_out + produced, hop);
+            produced += hop;
+            continue;
+        }
+        ptrdiff_t ld = 0;
+        float *column = next_latent_column(decoder, &ld);
+        if (!column)
+            return HFC_ERR_INTERNAL;
+        for (int i = 0; i < decoder->conceal.latent_dim; i++)
+            column[i * ld] = latent[i];
+        int st = hfc_generator_stream_run(&decoder->stream, 0);
+        if (st != HFC_OK)
+            return st;
+        produced += take_samples(decoder, pcm_out + produced);
+    }
+    return produced;
 }

@@ -48,6 +48,14 @@ int hfc_opus_baseline_roundtrip_bandwidth(const float *in, int64_t n_samples, in
                                           int bitrate_bps, int bandwidth, float *out,
                                           hfc_opus_baseline_info *info)
 {
+    return hfc_opus_baseline_roundtrip_lossy(in, n_samples, rate_hz, bitrate_bps, bandwidth,
+                                             NULL, NULL, out, info);
+}
+
+int hfc_opus_baseline_roundtrip_lossy(const float *in, int64_t n_samples, int rate_hz,
+                                      int bitrate_bps, int bandwidth, hfc_opus_loss_fn lost,
+                                      void *user, float *out, hfc_opus_baseline_info *info)
+{
     if (info != NULL)
         memset(info, 0, sizeof(*info));
     if (in == NULL || out == NULL || n_samples <= 0 || bitrate_bps < 500 || bitrate_bps > 512000 ||
@@ -104,7 +112,12 @@ int hfc_opus_baseline_roundtrip_bandwidth(const float *in, int64_t n_samples, in
         n_bytes += n_packet;
         if (info != NULL && n_packet > 0)
             info->last_bandwidth_hz = bandwidth_hz(opus_packet_get_bandwidth(packet));
-        int n_decoded = opus_decode_float(dec, packet, n_packet, decoded + start, frame, 0);
+        const int is_lost = lost != NULL && lost(user);
+        if (info != NULL)
+            info->n_lost += is_lost;
+        int n_decoded = is_lost ? opus_decode_float(dec, NULL, 0, decoded + start, frame, 0)
+                                : opus_decode_float(dec, packet, n_packet, decoded + start,
+                                                    frame, 0);
         if (n_decoded != frame)
             status = HFC_ERR_INTERNAL;
     }

@@ -33,6 +33,7 @@ typedef struct hfc_opus_baseline_info {
     double mean_bitrate_bps;   /* n_bytes * 8 / (n_packets * 0.020) */
     int last_bandwidth_hz;     /* audio bandwidth of the last packet: 4000 (narrowband),
                                   6000, 8000 (wideband), 12000 or 20000 */
+    int64_t n_lost;            /* packets lost (hfc_opus_baseline_roundtrip_lossy) */
 } hfc_opus_baseline_info;
 
 /*
@@ -61,6 +62,18 @@ enum hfc_opus_bandwidth {
 int hfc_opus_baseline_roundtrip_bandwidth(const float *in, int64_t n_samples, int rate_hz,
                                           int bitrate_bps, int bandwidth, float *out,
                                           hfc_opus_baseline_info *info);
+
+/* Packet loss: called once per packet, in order; returns 1 when that packet is
+ * lost. */
+typedef int (*hfc_opus_loss_fn)(void *user);
+
+/* As hfc_opus_baseline_roundtrip_bandwidth, with packets lost as lost(user) says
+ * (NULL: none). A lost packet is decoded as libopus conceals it: opus_decode_float
+ * with a NULL packet for the frame's duration (its own packet-loss concealment;
+ * no in-band FEC). info->n_lost counts them. */
+int hfc_opus_baseline_roundtrip_lossy(const float *in, int64_t n_samples, int rate_hz,
+                                      int bitrate_bps, int bandwidth, hfc_opus_loss_fn lost,
+                                      void *user, float *out, hfc_opus_baseline_info *info);
 
 #ifdef __cplusplus
 }

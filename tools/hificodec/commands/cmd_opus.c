@@ -4,6 +4,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "file_io.h"
+#include "loss_options.h"
 #include "opus_baseline.h"
 
 #include <errno.h>
@@ -23,7 +24,10 @@ static const char opus_help[] =
     "Opus settings: 16 kHz mono, 20 ms frames, application VOIP, signal type\n"
     "voice, bandwidth and maximum bandwidth forced to wideband (unless\n"
     "--auto-bandwidth), variable bitrate and every other setting at libopus's\n"
-    "defaults; no packet loss.\n"
+    "defaults; no packet loss unless --loss, which loses packets exactly as\n"
+    "'hificodec roundtrip --loss' does with the same --loss, --burst and\n"
+    "--loss-seed, and decodes each lost one with libopus's own concealment\n"
+    "(opus_decode_float with a NULL packet; no in-band FEC).\n"
     "\n"
     "IN is any audio file libsndfile reads, at any rate and channel count, or a 1-D\n"
     ".npy array at 16 kHz; \"-\" reads stdin. It is averaged to mono and resampled\n"
@@ -38,6 +42,7 @@ static const char opus_help[] =
     "      --float        write 32-bit float samples (not for FLAC)\n"
     "      --auto-bandwidth  let libopus choose the bandwidth, as an application\n"
     "                     that sets none does (narrowband at 6 kbit/s)\n"
+    HFC_CLI_LOSS_OPTIONS_HELP
     "  -q, --quiet        print errors only\n"
     "  -v, --verbose      print the look-ahead, packets and the bitrate reached\n"
     "  -h, --help         print this help and exit\n"
@@ -45,15 +50,22 @@ static const char opus_help[] =
     "Examples:\n"
     "  hificodec opus --bitrate 8000 speech.flac opus8k.wav\n"
     "  hificodec opus -b 6k -v speech.wav - | aplay\n"
+    "  hificodec opus -b 8k --loss 10 --burst 3 speech.flac opus8k-lossy.wav\n"
     "\n" HFC_CLI_EXIT_STATUS_HELP;
 
-enum { OPT_BITRATE = HFC_CLI_OPT_FIRST_OWN, OPT_FLOAT, OPT_AUTO_BANDWIDTH };
+enum { OPT_BITRATE = HFC_CLI_OPT_FIRST_OWN, OPT_FLOAT, OPT_AUTO_BANDWIDTH, OPT_LOSS_FIRST };
 
 typedef struct opus_options {
     int bitrate_bps; /* 0 until given */
     int as_float;
     int bandwidth; /* enum hfc_opus_bandwidth */
+    hfc_cli_loss_options loss;
 } opus_options;
+
+static int lose_packet(void *user)
+{
+    return hfc_loss_pattern_next(user);
+}
 
 /* "8000" or "8k" (also "8.5k") -> bit/s in 500..512000. */
 static int parse_bitrate(const char *text, int *out)
@@ -87,6 +99,8 @@ static int apply_opus_option(void *user, int id, const char *value)
         o->bandwidth = HFC_OPUS_BANDWIDTH_AUTO;
         return 0;
     default:
+        if (id >= OPT_LOSS_FIRST && id < OPT_LOSS_FIRST + HFC_CLI_LOSS_OPTION_COUNT)
+            return hfc_cli_loss_apply(&o->loss, "opus", id - OPT_LOSS_FIRST, value);
         return -1;
     }
 }
@@ -97,9 +111,10 @@ int hfc_cmd_opus(int argc, char **argv)
         {"help", 'h', 0, HFC_CLI_OPT_HELP},   {"quiet", 'q', 0, HFC_CLI_OPT_QUIET},
         {"verbose", 'v', 0, HFC_CLI_OPT_VERBOSE}, {"bitrate", 'b', 1, OPT_BITRATE},
         {"float", 0, 0, OPT_FLOAT},           {"auto-bandwidth", 0, 0, OPT_AUTO_BANDWIDTH},
-        {NULL, 0, 0, 0}};
+        HFC_CLI_LOSS_OPTIONS(OPT_LOSS_FIRST), {NULL, 0, 0, 0}};
     hfc_cli_common common;
-    opus_options o = {0, 0, HFC_OPUS_BANDWIDTH_WIDE};
+    opus_options o = {0, 0, HFC_OPUS_BANDWIDTH_WIDE, {0}};
+    hfc_cli_loss_options_init(&o.loss);
     const char *paths[2];
     int n_paths = hfc_cli_parse_command("opus", argc, argv, options, &common, apply_opus_option,
                                         &o, paths, 2);
@@ -117,6 +132,10 @@ int hfc_cmd_opus(int argc, char **argv)
         hfc_cli_print_error("opus", "needs IN and OUT (see 'hificodec opus --help')");
         return HFC_CLI_EXIT_USAGE;
     }
+    if (hfc_cli_loss_check(&o.loss, "opus") != 0)
+        return HFC_CLI_EXIT_USAGE;
+    hfc_loss_pattern pattern;
+    hfc_cli_loss_pattern(&o.loss, &pattern);
     char err[HFC_CLI_ERROR_BYTES];
     if (hfc_cli_audio_check_writable(paths[1], o.as_float, err, sizeof err) != 0) {
         hfc_cli_print_error(hfc_cli_output_name(paths[1]), "%s", err);
@@ -132,9 +151,11 @@ int hfc_cmd_opus(int argc, char **argv)
     float *decoded = malloc((size_t)audio.n_samples * sizeof(*decoded));
     hfc_opus_baseline_info info;
     int st = decoded == NULL ? HFC_ERR_NO_MEMORY
-                             : hfc_opus_baseline_roundtrip_bandwidth(
+                             : hfc_opus_baseline_roundtrip_lossy(
                                    audio.samples, audio.n_samples, OPUS_CMD_RATE_HZ,
-                                   o.bitrate_bps, o.bandwidth, decoded, &info);
+                                   o.bitrate_bps, o.bandwidth,
+                                   o.loss.enabled ? lose_packet : NULL, &pattern, decoded,
+                                   &info);
     if (st != HFC_OK) {
         hfc_cli_print_error("opus", "%s: %s", hfc_cli_input_name(paths[0]), hfc_strerror(st));
     } else if (hfc_cli_audio_write(paths[1], decoded, audio.n_samples, OPUS_CMD_RATE_HZ,
@@ -147,6 +168,14 @@ int hfc_cmd_opus(int argc, char **argv)
                     "(target %d), look-ahead %d samples removed, last packet's bandwidth "
                     "%d Hz\n", (long long)info.n_packets, info.mean_bitrate_bps, o.bitrate_bps,
                     info.lookahead_samples, info.last_bandwidth_hz);
+        if (common.verbose && o.loss.enabled) {
+            char loss[64];
+            hfc_cli_loss_describe(&o.loss, loss, sizeof loss);
+            fprintf(stderr, "hificodec: opus: loss %s, seed %llu: %lld packets, %lld lost "
+                    "(%.2f%%), concealed by libopus\n", loss, (unsigned long long)o.loss.seed,
+                    (long long)info.n_packets, (long long)info.n_lost,
+                    100.0 * (double)info.n_lost / (double)info.n_packets);
+        }
     }
     free(decoded);
     hfc_cli_audio_free(&audio);
