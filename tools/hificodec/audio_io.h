@@ -27,6 +27,10 @@ typedef struct hfc_cli_audio {
 int hfc_cli_audio_read(const char *path, int target_rate_hz, hfc_cli_audio *out, char *err,
                        size_t err_bytes);
 
+/* hfc_cli_audio_read of a file already in memory (data borrowed, never written). */
+int hfc_cli_audio_read_memory(const uint8_t *data, size_t n_bytes, int target_rate_hz,
+                              hfc_cli_audio *out, char *err, size_t err_bytes);
+
 /* Resamples audio in place to target_rate_hz with libsoxr's high-quality one-shot
  * resampler (what hfc_cli_audio_read does; the Python package's encode too), a
  * no-op at the same rate. Returns 0, or -1 with one line in err and audio as it

@@ -211,6 +211,15 @@ int hfc_cli_audio_read(const char *path, int target_rate_hz, hfc_cli_audio *out,
     size_t n_bytes;
     if (hfc_cli_file_read_all(path, &data, &n_bytes, err, err_bytes) != 0)
         return -1;
+    int result = hfc_cli_audio_read_memory(data, n_bytes, target_rate_hz, out, err, err_bytes);
+    free(data);
+    return result;
+}
+
+int hfc_cli_audio_read_memory(const uint8_t *data, size_t n_bytes, int target_rate_hz,
+                              hfc_cli_audio *out, char *err, size_t err_bytes)
+{
+    memset(out, 0, sizeof *out);
     int result;
     if (n_bytes == 0)
         result = hfc_cli_fail(err, err_bytes, "empty file");
@@ -219,8 +228,7 @@ int hfc_cli_audio_read(const char *path, int target_rate_hz, hfc_cli_audio *out,
     else if (hfc_cli_wav_check_complete(data, n_bytes, n_bytes, err, err_bytes) != 0)
         result = -1;
     else
-        result = read_sndfile(data, n_bytes, out, err, err_bytes);
-    free(data);
+        result = read_sndfile((uint8_t *)data, n_bytes, out, err, err_bytes);
     if (result == 0)
         result = check_finite(out, err, err_bytes);
     if (result == 0 && target_rate_hz > 0 && out->rate_hz != target_rate_hz)

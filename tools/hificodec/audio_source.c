@@ -85,6 +85,8 @@ static ssize_t read_fd(int fd, void *data, size_t n_bytes)
 
 static int keep(byte_input *in, const uint8_t *data, size_t n)
 {
+    if (n == 0)
+        return 0;
     if (in->n_kept + n > in->kept_capacity) {
         size_t capacity = in->kept_capacity > 0 ? in->kept_capacity : PREFIX_BYTES;
         while (capacity < in->n_kept + n)
