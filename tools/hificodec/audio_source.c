@@ -55,6 +55,7 @@ struct hfc_cli_audio_source {
     uint64_t npy_next;
     uint8_t *npy_bytes;         /* one chunk of raw items */
     int source_rate_hz, target_rate_hz;
+    int64_t chunk_frames;       /* source frames per read: fewer when upsampling a lot */
     soxr_t resampler;
     int flushed;
     float *frames;              /* CHUNK_FRAMES x channels */
@@ -317,6 +318,7 @@ hfc_cli_audio_source *hfc_cli_audio_source_open(const char *path, int target_rat
         return NULL;
     }
     s->target_rate_hz = target_rate_hz;
+    s->chunk_frames = CHUNK_FRAMES;
     s->input.fd = -1;
     int result = open_input(&s->input, path, err, err_bytes);
     uint8_t *prefix = NULL;
@@ -376,8 +378,12 @@ hfc_cli_audio_source *hfc_cli_audio_source_open(const char *path, int target_rat
         soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ, 0);
         s->resampler =
             soxr_create(s->source_rate_hz, target_rate_hz, 1, &error, &io_spec, &quality, NULL);
+        /* An absurd rate (a damaged header saying 1 Hz) must not make one read's output
+         * absurd: the source is read in fewer frames instead. */
         double ratio = (double)target_rate_hz / s->source_rate_hz;
-        s->resampled_capacity = 4 * (size_t)ceil(CHUNK_FRAMES * ratio) + 4096;
+        if (ratio > 1)
+            s->chunk_frames = (int64_t)fmax(1, floor(CHUNK_FRAMES / ratio));
+        s->resampled_capacity = 4 * (size_t)ceil((double)s->chunk_frames * ratio) + 4096;
         s->resampled = malloc(s->resampled_capacity * sizeof *s->resampled);
         if (error != NULL)
             result = hfc_cli_fail(err, err_bytes, "cannot resample %d Hz to %d Hz: %s",
@@ -421,7 +427,7 @@ static int64_t decode_chunk(hfc_cli_audio_source *s, char *err, size_t err_bytes
         s->npy_next += (uint64_t)n;
         return n;
     }
-    sf_count_t n = sf_readf_float(s->sndfile, s->frames, CHUNK_FRAMES);
+    sf_count_t n = sf_readf_float(s->sndfile, s->frames, s->chunk_frames);
     if (n <= 0) {
         if (sf_error(s->sndfile) != SF_ERR_NO_ERROR)
             return hfc_cli_fail(err, err_bytes, "cannot decode audio: %s",
