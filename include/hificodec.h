@@ -37,7 +37,11 @@
  *   The streaming calls (hfc_encoder_push, hfc_decoder_push and their flush) never
  *   allocate, lock, log or do I/O: all state is sized at create. The offline calls
  *   (hfc_encoder_encode, hfc_decoder_decode) allocate working memory proportional to
- *   the input and may start worker threads; do not call them from a real-time thread.
+ *   the input, keep it for the next call when it is at most 128 MB (a repeated call
+ *   then allocates nothing; it is freed with the object), and may start worker
+ *   threads; do not call them from a real-time thread. The bf16 and int8
+ *   convolutions use up to 128 KB of the calling thread's stack, and hificodecd's
+ *   batches up to about 256 KB.
  */
 #ifndef HIFICODEC_H
 #define HIFICODEC_H
@@ -113,10 +117,31 @@ enum hfc_cpu_path {
     HFC_CPU_NEON = 4
 };
 
+/* The numeric format of the decoder's convolutions. FP32 is the reference. BF16
+ * rounds weights and activations to bfloat16 and sums in fp32; INT8 quantizes
+ * weights per output channel and activations per time step to 8 bits and sums in
+ * int32. The encoder always runs in fp32: its tokens are near ties often enough
+ * that any reduced layer moves them (see BENCHMARKS.md), so tokens equal the fp32
+ * model's in every format. Decoded PCM keeps within 30 dB (bf16) / 25 dB (int8)
+ * SNR of fp32 on real speech (measured: 51 / 36 dB on the default model). AUTO
+ * picks the fastest format this CPU has kernels for (int8 with AVX512-VNNI, bf16
+ * with AVX512-BF16, else fp32), which is also the fastest that meets that bar
+ * (tests/precision checks both on this CPU); the environment variable
+ * HFC_PRECISION=fp32|bf16|int8 overrides AUTO. A format the CPU lacks falls back
+ * to a wider one (logged). Streaming still equals offline exactly in every format,
+ * and results do not depend on the thread count. */
+enum hfc_precision {
+    HFC_PRECISION_AUTO = 0,
+    HFC_PRECISION_FP32 = 1,
+    HFC_PRECISION_BF16 = 2,
+    HFC_PRECISION_INT8 = 3
+};
+
 typedef struct hfc_model_options {
     hfc_log_fn log;    /* optional; NULL: silent */
     void *log_user;    /* passed to log */
     int cpu_path;      /* enum hfc_cpu_path; default HFC_CPU_AUTO */
+    int precision;     /* enum hfc_precision; default HFC_PRECISION_AUTO */
 } hfc_model_options;
 
 /* Fills *options with the defaults. */
@@ -155,6 +180,7 @@ typedef struct hfc_model_info {
     uint64_t model_id;      /* 64-bit hash of the model file's config and weights */
     const char *name;       /* from the config, or "" ; owned by the model */
     const char *cpu_path;   /* kernel path in use: "scalar", "avx2", "avx512", "neon" */
+    const char *precision;  /* format in use (enum hfc_precision): "fp32", "bf16", "int8" */
 } hfc_model_info;
 
 /* Fills *info. Returns HFC_OK or HFC_ERR_INVALID_ARG. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "conceal.h"
 #include "model.h"
 #include "stream_net.h"
@@ -14,6 +15,7 @@ struct hfc_decoder {
     hfc_generator_stream stream;
     hfc_pool *pool;  /* offline workers, started by the first hfc_decoder_decode */
     int pool_started;
+    hfc_workspace ws; /* offline working memory, kept for the next call */
     hfc_conceal conceal; /* packet-loss concealment (conceal.c) */
 };
 
@@ -72,6 +74,7 @@ void hfc_decoder_destroy(hfc_decoder *decoder)
     hfc_generator_stream_free(&decoder->stream);
     hfc_conceal_free(&decoder->conceal);
     hfc_pool_destroy(decoder->pool);
+    hfc_workspace_free(&decoder->ws);
     free(decoder);
 }
 
@@ -95,7 +98,7 @@ static int run_generator(hfc_decoder *decoder, const hfc_act *latent, float *pcm
         decoder->pool = hfc_pool_create(decoder->options.n_threads);
         decoder->pool_started = 1;
     }
-    const hfc_exec ex = {.kern = decoder->model->kern, .pool = decoder->pool};
+    const hfc_exec ex = {.kern = decoder->model->kern, .pool = decoder->pool, .ws = &decoder->ws};
     return hfc_generator_net_run(&decoder->model->gen, &ex, latent, pcm);
 }
 
@@ -112,13 +115,13 @@ int64_t hfc_decoder_decode(hfc_decoder *decoder, const hfc_token *tokens, int64_
         return HFC_ERR_BAD_TOKEN;
     if (max_samples < n_samples)
         return HFC_ERR_BUFFER_TOO_SMALL;
-    hfc_act latent = {0};
-    int st = hfc_act_alloc(&latent, m->cfg.latent_dim, n_frames, 0);
+    hfc_act *latent = &decoder->ws.latent;
+    int st = hfc_act_reshape(latent, m->cfg.latent_dim, n_frames, 0);
     if (st == HFC_OK) {
-        hfc_quantizer_decode(&m->vq, tokens, n_frames, &latent);
-        st = run_generator(decoder, &latent, pcm);
+        hfc_quantizer_decode(&m->vq, tokens, n_frames, latent);
+        st = run_generator(decoder, latent, pcm);
     }
-    hfc_act_free(&latent);
+    hfc_workspace_trim(&decoder->ws);
     return st == HFC_OK ? n_samples : st;
 }
 
@@ -137,18 +140,18 @@ int64_t hfc_decoder_decode_latents(hfc_decoder *decoder, const float *latents, i
             return HFC_ERR_BAD_SAMPLE;
     if (max_samples < n_samples)
         return HFC_ERR_BUFFER_TOO_SMALL;
-    hfc_act latent = {0};
-    int st = hfc_act_alloc(&latent, latent_dim, n_frames, 0);
+    hfc_act *latent = &decoder->ws.latent;
+    int st = hfc_act_reshape(latent, latent_dim, n_frames, 0);
     if (st == HFC_OK) {
         /* Frame-major in, channel rows for the generator. */
         for (int c = 0; c < latent_dim; c++) {
-            float *row = hfc_act_row(&latent, c);
+            float *row = hfc_act_row(latent, c);
             for (int64_t t = 0; t < n_frames; t++)
                 row[t] = latents[t * latent_dim + c];
         }
-        st = run_generator(decoder, &latent, pcm);
+        st = run_generator(decoder, latent, pcm);
     }
-    hfc_act_free(&latent);
+    hfc_workspace_trim(&decoder->ws);
     return st == HFC_OK ? n_samples : st;
 }
 
@@ -200,7 +203,7 @@ int64_t hfc_decoder_push(hfc_decoder *decoder, const hfc_token *tokens, int64_t 
         view.n = 1;
         hfc_quantizer_decode(&m->vq, tokens + f * n_codebooks, 1, &view);
         hfc_conceal_received(&decoder->conceal, view.data, view.ld);
-        int st = hfc_generator_stream_run(&decoder->stream, m->kern, 0);
+        int st = hfc_generator_stream_run(&decoder->stream, 0);
         if (st != HFC_OK)
             return st;
         produced += take_samples(decoder, pcm_out + produced);
@@ -214,10 +217,48 @@ int64_t hfc_decoder_flush(hfc_decoder *decoder, float *pcm_out, int64_t max_samp
         return HFC_ERR_INVALID_ARG;
     if (max_samples < hfc_decoder_latency(decoder) + decoder->model->cfg.hop)
         return HFC_ERR_BUFFER_TOO_SMALL;
-    int st = hfc_generator_stream_run(&decoder->stream, decoder->model->kern, 1);
+    int st = hfc_generator_stream_run(&decoder->stream, 1);
     int64_t produced = st == HFC_OK ? take_samples(decoder, pcm_out) : st;
     hfc_decoder_reset(decoder);
     return produced;
+}
+
+int hfc_decoders_push_frame(hfc_decoder *const *dec, int n, const hfc_token *const *tokens,
+                            float *const *pcm, int64_t *n_samples)
+{
+    if (!dec || !tokens || !pcm || !n_samples || n < 0)
+        return HFC_ERR_INVALID_ARG;
+    for (int i = 0; i < n; i++)
+        if (!dec[i] || !tokens[i] || !pcm[i] || dec[i]->model != dec[0]->model)
+            return HFC_ERR_INVALID_ARG;
+    for (int i0 = 0; i0 < n; i0 += HFC_STREAM_BATCH_MAX) {
+        const int i1 = n - i0 < HFC_STREAM_BATCH_MAX ? n : i0 + HFC_STREAM_BATCH_MAX;
+        hfc_generator_stream *batch[HFC_STREAM_BATCH_MAX];
+        int index[HFC_STREAM_BATCH_MAX], k = 0;
+        for (int i = i0; i < i1; i++) {
+            const hfc_model *m = dec[i]->model;
+            hfc_sconv *pre = &dec[i]->stream.pre;
+            const int64_t at = hfc_colbuf_end(&pre->in);
+            if (hfc_quantizer_check_tokens(&m->vq, tokens[i], 1) != HFC_OK ||
+                !hfc_colbuf_grow(&pre->in, 1)) {
+                n_samples[i] = hfc_decoder_push(dec[i], tokens[i], 1, pcm[i], m->cfg.hop);
+                continue;
+            }
+            hfc_act view = {0};
+            view.data = hfc_colbuf_at(&pre->in, 0, at);
+            view.channels = pre->in.channels;
+            view.n = 1;
+            view.ld = pre->in.ld;
+            hfc_quantizer_decode(&m->vq, tokens[i], 1, &view);
+            hfc_conceal_received(&dec[i]->conceal, view.data, view.ld);
+            batch[k] = &dec[i]->stream;
+            index[k++] = i;
+        }
+        const int st = k ? hfc_generator_stream_run_many(batch, k, 0) : HFC_OK;
+        for (int b = 0; b < k; b++)
+            n_samples[index[b]] = st != HFC_OK ? st : take_samples(dec[index[b]], pcm[index[b]]);
+    }
+    return HFC_OK;
 }
 
 int hfc_decoder_set_conceal_options(hfc_decoder *decoder, const hfc_conceal_options *options)
@@ -254,7 +295,7 @@ int64_t hfc_decoder_conceal(hfc_decoder *decoder, int64_t n_frames, float *pcm_o
             return HFC_ERR_INTERNAL;
         for (int i = 0; i < decoder->conceal.latent_dim; i++)
             column[i * ld] = latent[i];
-        int st = hfc_generator_stream_run(&decoder->stream, decoder->model->kern, 0);
+        int st = hfc_generator_stream_run(&decoder->stream, 0);
         if (st != HFC_OK)
             return st;
         produced += take_samples(decoder, pcm_out + produced);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "model.h"
 #include "stream_net.h"
 
@@ -15,6 +16,7 @@ struct hfc_encoder {
     int pending; /* samples in stream.pre.in since the last run */
     hfc_pool *pool;  /* offline workers, started by the first hfc_encoder_encode */
     int pool_started;
+    hfc_workspace ws; /* offline working memory, kept for the next call */
 };
 
 void hfc_encoder_options_init(hfc_encoder_options *options)
@@ -70,6 +72,7 @@ void hfc_encoder_destroy(hfc_encoder *encoder)
         return;
     hfc_encoder_stream_free(&encoder->stream);
     hfc_pool_destroy(encoder->pool);
+    hfc_workspace_free(&encoder->ws);
     free(encoder);
 }
 
@@ -145,12 +148,11 @@ int64_t hfc_encoder_encode(hfc_encoder *encoder, const float *pcm, int64_t n_sam
         encoder->pool = hfc_pool_create(encoder->options.n_threads);
         encoder->pool_started = 1;
     }
-    const hfc_exec ex = {.kern = m->kern, .pool = encoder->pool};
-    hfc_act latent = {0};
-    int st = hfc_encoder_net_run(&m->enc, &ex, input, n_samples, &latent);
+    const hfc_exec ex = {.kern = m->kern, .pool = encoder->pool, .ws = &encoder->ws};
+    int st = hfc_encoder_net_run(&m->enc, &ex, input, n_samples, &encoder->ws.latent);
     if (st == HFC_OK)
-        quantize(m, &ex, &latent, tokens);
-    hfc_act_free(&latent);
+        quantize(m, &ex, &encoder->ws.latent, tokens);
+    hfc_workspace_trim(&encoder->ws);
     free(sanitised);
     return st == HFC_OK ? n_frames : st;
 }
@@ -205,7 +207,7 @@ int64_t hfc_encoder_push(hfc_encoder *encoder, const float *pcm, int64_t n_sampl
         if (encoder->pending < hop)
             break;
         encoder->pending = 0;
-        int st = hfc_encoder_stream_run(&encoder->stream, m->kern, 0);
+        int st = hfc_encoder_stream_run(&encoder->stream, 0);
         if (st != HFC_OK)
             return st;
         produced += take_frames(encoder, tokens_out + produced * n_codebooks);
@@ -220,8 +222,43 @@ int64_t hfc_encoder_flush(hfc_encoder *encoder, hfc_token *tokens_out, int64_t m
     const hfc_model *m = encoder->model;
     if (max_frames < hfc_encoder_latency(encoder) / m->cfg.hop + 2)
         return HFC_ERR_BUFFER_TOO_SMALL;
-    int st = hfc_encoder_stream_run(&encoder->stream, m->kern, 1);
+    int st = hfc_encoder_stream_run(&encoder->stream, 1);
     int64_t produced = st == HFC_OK ? take_frames(encoder, tokens_out) : st;
     hfc_encoder_reset(encoder);
     return produced;
+}
+
+int hfc_encoders_push_frame(hfc_encoder *const *enc, int n, const float *const *pcm,
+                            hfc_token *const *tokens, int64_t *n_frames)
+{
+    if (!enc || !pcm || !tokens || !n_frames || n < 0)
+        return HFC_ERR_INVALID_ARG;
+    for (int i = 0; i < n; i++)
+        if (!enc[i] || !pcm[i] || !tokens[i] || enc[i]->model != enc[0]->model)
+            return HFC_ERR_INVALID_ARG;
+    for (int i0 = 0; i0 < n; i0 += HFC_STREAM_BATCH_MAX) {
+        const int i1 = n - i0 < HFC_STREAM_BATCH_MAX ? n : i0 + HFC_STREAM_BATCH_MAX;
+        hfc_encoder_stream *batch[HFC_STREAM_BATCH_MAX];
+        int index[HFC_STREAM_BATCH_MAX], k = 0;
+        for (int i = i0; i < i1; i++) {
+            hfc_encoder *e = enc[i];
+            const int hop = e->model->cfg.hop;
+            int clean = e->pending == 0;
+            for (int t = 0; t < hop && clean; t++)
+                clean = isfinite(pcm[i][t]);
+            hfc_sconv *pre = &e->stream.pre;
+            const int64_t at = hfc_colbuf_end(&pre->in);
+            if (!clean || !hfc_colbuf_grow(&pre->in, hop)) {
+                n_frames[i] = hfc_encoder_push(e, pcm[i], hop, tokens[i], 2);
+                continue;
+            }
+            memcpy(hfc_colbuf_at(&pre->in, 0, at), pcm[i], (size_t)hop * sizeof(float));
+            batch[k] = &e->stream;
+            index[k++] = i;
+        }
+        const int st = k ? hfc_encoder_stream_run_many(batch, k, 0) : HFC_OK;
+        for (int b = 0; b < k; b++)
+            n_frames[index[b]] = st != HFC_OK ? st : take_frames(enc[index[b]], tokens[index[b]]);
+    }
+    return HFC_OK;
 }

@@ -57,28 +57,28 @@ int hfc_encoder_net_run(const hfc_encoder_net *net, const hfc_exec *ex, const fl
         return HFC_ERR_TOO_SHORT;
     /* in: a stage's input, already activated (every activation is fused into the
      * conv that produces its input); next: the stage's activated output. */
-    hfc_act in = {0}, x = {0}, next = {0};
-    hfc_stage_buffers buf = {0};
-    int status = hfc_act_alloc(&x, 1, n_samples, margin);
+    hfc_workspace own = {0}, *ws = ex->ws ? ex->ws : &own;
+    hfc_act *x = &ws->x, *in = &ws->a, *next = &ws->b;
+    int status = hfc_act_reshape(x, 1, n_samples, margin);
     if (status == HFC_OK) {
         for (int64_t t = 0; t < n_samples; t++)
-            x.data[t] = pcm[t];
-        status = hfc_act_alloc(&in, net->pre.c_out, hfc_conv_out_len(&net->pre, n_samples), margin);
+            x->data[t] = pcm[t];
+        status = hfc_act_reshape(in, net->pre.c_out, hfc_conv_out_len(&net->pre, n_samples),
+                                 margin);
     }
     hfc_profile_stage(ex, 0);
     if (status == HFC_OK) {
-        const hfc_conv_out to = {.act = &in, .slope = net->slope};
-        hfc_run_conv(ex, &net->pre, &x, in.n, &to);
+        const hfc_conv_out to = {.act = in, .slope = net->slope};
+        hfc_run_conv(ex, &net->pre, x, in->n, &to);
     }
-    hfc_act_free(&x);
     for (int i = 0; i < net->n_stages && status == HFC_OK; i++) {
         hfc_profile_stage(ex, i + 1);
-        const hfc_stage_input src = {.down = &net->down[i], .in = &in};
+        const hfc_stage_input src = {.down = &net->down[i], .in = in};
         const float next_slope = i + 1 < net->n_stages ? net->slope : net->final_slope;
         status = hfc_stage_run(ex, &src, net->rb[i], net->n_resblocks, net->resblock_type,
-                               net->slope, net->group_norm ? net->norm[i] : NULL, next_slope, &next,
-                               &buf, margin);
-        hfc_act swap = in; /* the stage's output is the next one's input */
+                               net->slope, net->group_norm ? net->norm[i] : NULL, next_slope, next,
+                               &ws->buf, margin);
+        hfc_act *swap = in; /* the stage's output is the next one's input */
         in = next;
         next = swap;
     }
@@ -87,10 +87,9 @@ int hfc_encoder_net_run(const hfc_encoder_net *net, const hfc_exec *ex, const fl
         status = hfc_act_reshape(latent, net->post.c_out, n_frames, 0);
     if (status == HFC_OK) {
         const hfc_conv_out to = {.out = latent};
-        hfc_run_conv(ex, &net->post, &in, n_frames, &to);
+        hfc_run_conv(ex, &net->post, in, n_frames, &to);
     }
-    hfc_act_free(&in);
-    hfc_act_free(&next);
-    hfc_stage_buffers_free(&buf);
+    if (ws == &own)
+        hfc_workspace_free(&own);
     return status;
 }

@@ -128,24 +128,64 @@ static int any_overflow(const hfc_encoder_stream *s)
     return bad;
 }
 
-int hfc_encoder_stream_run(hfc_encoder_stream *s, const hfc_kernels *kern, int finish)
+/* Stages [i0, i1) of n streams in step (the conv_pre output first when i0 == 0):
+ * each conv one batched call. */
+static void run_stages(hfc_encoder_stream *const *s, int n, int i0, int i1, int finish)
 {
-    if (finish)
-        hfc_sconv_finish(&s->pre);
-    hfc_sconv_run(&s->pre, kern, &s->x);
-    hfc_colbuf *prev = &s->x;
-    for (int i = 0; i < s->n_stages; i++) {
-        hfc_sstage *st = &s->stage[i];
-        hfc_feed_activated(&st->down.in, prev, s->net->slope);
-        if (finish)
-            hfc_sconv_finish(&st->down);
-        hfc_sconv_run(&st->down, kern, &st->y);
-        hfc_sstage_resblocks(st, kern, finish);
-        prev = &st->out;
+    hfc_sconv *conv[HFC_STREAM_BATCH_MAX] = {0};
+    hfc_colbuf *out[HFC_STREAM_BATCH_MAX] = {0};
+    hfc_sstage *stage[HFC_STREAM_BATCH_MAX] = {0};
+    if (i0 == 0) {
+        for (int k = 0; k < n; k++) {
+            conv[k] = &s[k]->pre;
+            out[k] = &s[k]->x;
+        }
+        hfc_sconv_finish_run_many(conv, out, n, finish);
     }
-    hfc_feed_activated(&s->post.in, prev, s->final_slope);
-    if (finish)
-        hfc_sconv_finish(&s->post);
-    hfc_sconv_run(&s->post, kern, &s->latent);
-    return any_overflow(s) ? HFC_ERR_INTERNAL : HFC_OK;
+    for (int i = i0; i < i1; i++) {
+        for (int k = 0; k < n; k++) {
+            hfc_sstage *st = stage[k] = &s[k]->stage[i];
+            hfc_feed_activated(&st->down.in, i == 0 ? &s[k]->x : &s[k]->stage[i - 1].out,
+                               s[k]->net->slope);
+            conv[k] = &st->down;
+            out[k] = &st->y;
+        }
+        hfc_sconv_finish_run_many(conv, out, n, finish);
+        hfc_sstage_resblocks_many(stage, n, finish);
+    }
+}
+
+int hfc_encoder_stream_run_many(hfc_encoder_stream *const *s, int n, int finish)
+{
+    /* The high-rate stages run stream by stream: their calls are wide enough to
+     * reuse each weight over many columns, and a stream's signals stay in cache from
+     * layer to layer. The stages that get a handful of columns a frame run in step:
+     * their weights, too big for L2, then stream once for the batch (the measured
+     * payoff: BENCHMARKS.md). */
+    const int n_stages = s[0]->n_stages;
+    int split = 0, per_frame = 1;
+    for (int i = 0; i < n_stages; i++)
+        per_frame *= s[0]->net->down[i].stride;
+    while (split < n_stages && n > 1 && (per_frame /= s[0]->net->down[split].stride) > 8)
+        split++;
+    for (int k = 0; k < n && split > 0; k++)
+        run_stages(&s[k], 1, 0, split, finish);
+    run_stages(s, n, split, n_stages, finish);
+    hfc_sconv *conv[HFC_STREAM_BATCH_MAX] = {0};
+    hfc_colbuf *out[HFC_STREAM_BATCH_MAX] = {0};
+    for (int k = 0; k < n; k++) {
+        hfc_feed_activated(&s[k]->post.in, &s[k]->stage[n_stages - 1].out, s[k]->final_slope);
+        conv[k] = &s[k]->post;
+        out[k] = &s[k]->latent;
+    }
+    hfc_sconv_finish_run_many(conv, out, n, finish);
+    int status = HFC_OK;
+    for (int k = 0; k < n; k++)
+        status = status == HFC_OK && any_overflow(s[k]) ? HFC_ERR_INTERNAL : status;
+    return status;
+}
+
+int hfc_encoder_stream_run(hfc_encoder_stream *s, int finish)
+{
+    return hfc_encoder_stream_run_many(&s, 1, finish);
 }

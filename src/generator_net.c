@@ -41,42 +41,39 @@ int hfc_generator_net_run(const hfc_generator_net *net, const hfc_exec *ex, cons
 {
     const int margin = hfc_generator_net_margin(net);
     /* As in the encoder: in is a stage's activated input, next its activated output. */
-    hfc_act in = {0}, x = {0}, next = {0};
-    hfc_stage_buffers buf = {0};
+    hfc_workspace own = {0}, *ws = ex->ws ? ex->ws : &own;
+    hfc_act *x = &ws->x, *in = &ws->a, *next = &ws->b, *out = &ws->out;
     /* The latent may come without margins; conv_pre needs its padding in place. */
-    int status = hfc_act_alloc(&x, latent->channels, latent->n, margin);
+    int status = hfc_act_reshape(x, latent->channels, latent->n, margin);
     if (status == HFC_OK) {
-        hfc_run_rows(ex, HFC_ROWS_COPY, &x, latent, 0.0f);
-        status = hfc_act_alloc(&in, net->pre.c_out, hfc_conv_out_len(&net->pre, latent->n), margin);
+        hfc_run_rows(ex, HFC_ROWS_COPY, x, latent, 0.0f);
+        status = hfc_act_reshape(in, net->pre.c_out, hfc_conv_out_len(&net->pre, latent->n),
+                                 margin);
     }
     hfc_profile_stage(ex, 0);
     if (status == HFC_OK) {
-        const hfc_conv_out to = {.act = &in, .slope = net->slope};
-        hfc_run_conv(ex, &net->pre, &x, in.n, &to);
+        const hfc_conv_out to = {.act = in, .slope = net->slope};
+        hfc_run_conv(ex, &net->pre, x, in->n, &to);
     }
-    hfc_act_free(&x);
     for (int i = 0; i < net->n_stages && status == HFC_OK; i++) {
         hfc_profile_stage(ex, i + 1);
-        const hfc_stage_input src = {.up = &net->up[i], .in = &in};
+        const hfc_stage_input src = {.up = &net->up[i], .in = in};
         status = hfc_stage_run(ex, &src, net->rb[i], net->n_resblocks, net->resblock_type,
-                               net->slope, NULL, net->slope, &next, &buf, margin);
-        hfc_act swap = in; /* the stage's output is the next one's input */
+                               net->slope, NULL, net->slope, next, &ws->buf, margin);
+        hfc_act *swap = in; /* the stage's output is the next one's input */
         in = next;
         next = swap;
     }
     hfc_profile_stage(ex, net->n_stages + 1);
-    hfc_act out = {0};
     if (status == HFC_OK)
-        status = hfc_act_alloc(&out, 1, hfc_conv_out_len(&net->post, in.n), 0);
+        status = hfc_act_reshape(out, 1, hfc_conv_out_len(&net->post, in->n), 0);
     if (status == HFC_OK) {
-        const hfc_conv_out to = {.out = &out};
-        hfc_run_conv(ex, &net->post, &in, out.n, &to);
-        for (int64_t t = 0; t < out.n; t++)
-            pcm[t] = tanhf(out.data[t]);
+        const hfc_conv_out to = {.out = out};
+        hfc_run_conv(ex, &net->post, in, out->n, &to);
+        for (int64_t t = 0; t < out->n; t++)
+            pcm[t] = tanhf(out->data[t]);
     }
-    hfc_act_free(&out);
-    hfc_act_free(&in);
-    hfc_act_free(&next);
-    hfc_stage_buffers_free(&buf);
+    if (ws == &own)
+        hfc_workspace_free(&own);
     return status;
 }

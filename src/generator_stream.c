@@ -110,24 +110,41 @@ static int any_overflow(const hfc_generator_stream *s)
     return bad;
 }
 
-int hfc_generator_stream_run(hfc_generator_stream *s, const hfc_kernels *kern, int finish)
+int hfc_generator_stream_run_many(hfc_generator_stream *const *s, int n, int finish)
 {
-    if (finish)
-        hfc_sconv_finish(&s->pre);
-    hfc_sconv_run(&s->pre, kern, &s->x);
-    hfc_colbuf *prev = &s->x;
-    for (int i = 0; i < s->n_stages; i++) {
-        hfc_sstage *st = &s->stage[i];
-        hfc_feed_activated(&st->up.in, prev, s->net->slope);
-        if (finish)
-            hfc_sconvt_finish(&st->up);
-        hfc_sconvt_run(&st->up, kern, &st->y);
-        hfc_sstage_resblocks(st, kern, finish);
-        prev = &st->out;
+    hfc_sconv *conv[HFC_STREAM_BATCH_MAX] = {0};
+    hfc_colbuf *out[HFC_STREAM_BATCH_MAX] = {0};
+    hfc_sstage *stage[HFC_STREAM_BATCH_MAX] = {0};
+    for (int k = 0; k < n; k++) {
+        conv[k] = &s[k]->pre;
+        out[k] = &s[k]->x;
     }
-    hfc_feed_activated(&s->post.in, prev, s->net->slope);
-    if (finish)
-        hfc_sconv_finish(&s->post);
-    hfc_sconv_run(&s->post, kern, &s->audio);
-    return any_overflow(s) ? HFC_ERR_INTERNAL : HFC_OK;
+    hfc_sconv_finish_run_many(conv, out, n, finish);
+    for (int i = 0; i < s[0]->n_stages; i++) {
+        /* The transposed convs run per stream: no batched kernel for them (yet). */
+        for (int k = 0; k < n; k++) {
+            hfc_sstage *st = stage[k] = &s[k]->stage[i];
+            hfc_feed_activated(&st->up.in, i == 0 ? &s[k]->x : &s[k]->stage[i - 1].out,
+                               s[k]->net->slope);
+            if (finish)
+                hfc_sconvt_finish(&st->up);
+            hfc_sconvt_run(&st->up, &st->y);
+        }
+        hfc_sstage_resblocks_many(stage, n, finish);
+    }
+    int status = HFC_OK;
+    for (int k = 0; k < n; k++) {
+        hfc_feed_activated(&s[k]->post.in, &s[k]->stage[s[k]->n_stages - 1].out, s[k]->net->slope);
+        conv[k] = &s[k]->post;
+        out[k] = &s[k]->audio;
+    }
+    hfc_sconv_finish_run_many(conv, out, n, finish);
+    for (int k = 0; k < n; k++)
+        status = status == HFC_OK && any_overflow(s[k]) ? HFC_ERR_INTERNAL : status;
+    return status;
+}
+
+int hfc_generator_stream_run(hfc_generator_stream *s, int finish)
+{
+    return hfc_generator_stream_run_many(&s, 1, finish);
 }

@@ -28,11 +28,16 @@ double hfc_seconds_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+double hfc_profile_now(const hfc_profile *p)
+{
+    return p && p->clock ? p->clock() : hfc_seconds_now();
+}
+
 /* Charges a layer that started at t0 to the current stage of ex->profile. */
 static void profile_layer(const hfc_exec *ex, double t0, double conv_flop)
 {
     hfc_profile *p = ex->profile;
-    const double dt = hfc_seconds_now() - t0;
+    const double dt = hfc_profile_now(p) - t0;
     if (conv_flop > 0.0) {
         p->stage[p->current].conv_s += dt;
         p->stage[p->current].conv_flop += conv_flop;
@@ -88,15 +93,14 @@ static void conv_task(void *ctx, int task, int thread)
 {
     (void)thread;
     const layer_job *j = ctx;
-    const hfc_kernels *kern = j->ex->kern;
     const int64_t n0 = task * j->chunk;
     const int n = (int)(j->n - n0 < j->chunk ? j->n - n0 : j->chunk);
     const hfc_conv_epilogue e = epilogue_at(j->to, n0);
     if (j->cvt)
-        kern->conv_transpose1d_fused(j->cvt, j->in->data, j->in->ld, (int)j->in->n, n,
+        j->cvt->ops->conv_transpose1d_fused(j->cvt, j->in->data, j->in->ld, (int)j->in->n, n,
                                      j->cvt->crop_left + (int)n0, &e);
     else
-        kern->conv1d_fused(j->cv, j->in->data - j->cv->pad_left + n0 * j->cv->stride, j->in->ld, n,
+        j->cv->ops->conv1d_fused(j->cv, j->in->data - j->cv->pad_left + n0 * j->cv->stride, j->in->ld, n,
                            &e);
 }
 
@@ -104,7 +108,7 @@ static void conv_task(void *ctx, int task, int thread)
 void hfc_run_conv(const hfc_exec *ex, const hfc_conv *cv, const hfc_act *in, int64_t n_out,
                   const hfc_conv_out *to)
 {
-    const double t0 = ex->profile ? hfc_seconds_now() : 0.0;
+    const double t0 = ex->profile ? hfc_profile_now(ex->profile) : 0.0;
     layer_job j = {.ex = ex, .cv = cv, .in = in, .to = to, .n = n_out};
     run_split(ex, &j, 48, conv_task);
     if (ex->profile)
@@ -114,7 +118,7 @@ void hfc_run_conv(const hfc_exec *ex, const hfc_conv *cv, const hfc_act *in, int
 void hfc_run_convt(const hfc_exec *ex, const hfc_convt *cv, const hfc_act *in, int64_t n_out,
                    const hfc_conv_out *to)
 {
-    const double t0 = ex->profile ? hfc_seconds_now() : 0.0;
+    const double t0 = ex->profile ? hfc_profile_now(ex->profile) : 0.0;
     layer_job j = {.ex = ex, .cvt = cv, .in = in, .to = to, .n = n_out};
     run_split(ex, &j, 48 * (int64_t)cv->stride, conv_task);
     if (ex->profile) /* each input column meets every tap once */
@@ -154,7 +158,7 @@ static void rows_task(void *ctx, int task, int thread)
 
 void hfc_run_rows(const hfc_exec *ex, int op, hfc_act *dst, const hfc_act *src, float value)
 {
-    const double t0 = ex->profile ? hfc_seconds_now() : 0.0;
+    const double t0 = ex->profile ? hfc_profile_now(ex->profile) : 0.0;
     layer_job j = {.ex = ex, .in = src, .dst = dst, .op = op, .value = value, .n = dst->channels};
     run_split(ex, &j, 1, rows_task);
     if (ex->profile)
@@ -183,7 +187,7 @@ static void norm_task(void *ctx, int group, int thread)
 
 void hfc_run_group_norm(const hfc_exec *ex, const hfc_group_norm *gn, hfc_act *x)
 {
-    const double t0 = ex->profile ? hfc_seconds_now() : 0.0;
+    const double t0 = ex->profile ? hfc_profile_now(ex->profile) : 0.0;
     norm_job j = {gn, x};
     hfc_pool_run(ex->pool, gn->groups, norm_task, &j);
     if (ex->profile)

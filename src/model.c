@@ -13,6 +13,7 @@
 
 #include "model.h"
 #include "model_file.h"
+#include "precision.h"
 
 typedef struct binder {
     const hfc_st_file *file;
@@ -283,59 +284,6 @@ static int bind_model(hfc_model *m, const hfc_st_file *file)
     return b.status;
 }
 
-/* Applies conv to every conv1d and convt to every transposed conv of the model,
- * stopping at the first non-zero return: the kernel table's weight repacking at
- * load and its release. */
-static int for_each_layer(hfc_model *m, int (*conv)(hfc_conv *), int (*convt)(hfc_convt *))
-{
-    hfc_conv *single[4] = {&m->enc.pre, &m->enc.post, &m->gen.pre, &m->gen.post};
-    int st = 0;
-    for (int i = 0; i < 4 && !st; i++)
-        st = conv(single[i]);
-    const int n_rb[2] = {m->enc.n_resblocks, m->gen.n_resblocks};
-    for (int net = 0; net < 2; net++) {
-        const int n_stages = net == 0 ? m->enc.n_stages : m->gen.n_stages;
-        for (int i = 0; i < n_stages && !st; i++) {
-            st = net == 0 ? conv(&m->enc.down[i]) : convt(&m->gen.up[i]);
-            for (int j = 0; j < n_rb[net] && !st; j++) {
-                hfc_resblock *rb = net == 0 ? &m->enc.rb[i][j] : &m->gen.rb[i][j];
-                for (int k = 0; k < rb->n_convs && !st; k++) {
-                    st = conv(&rb->convs1[k]);
-                    if (!st && m->cfg.resblock_type == HFC_RESBLOCK_1)
-                        st = conv(&rb->convs2[k]);
-                }
-            }
-        }
-    }
-    return st;
-}
-
-static int release_conv(hfc_conv *cv)
-{
-    free(cv->packed);
-    cv->packed = NULL;
-    return 0;
-}
-
-static int release_convt(hfc_convt *cv)
-{
-    free(cv->packed);
-    cv->packed = NULL;
-    return 0;
-}
-
-static int prepare_kernels(hfc_model *m)
-{
-    if (!m->kern->prepare_conv)
-        return HFC_OK;
-    if (for_each_layer(m, m->kern->prepare_conv, m->kern->prepare_convt) != 0) {
-        hfc_logf(&m->logger, HFC_LOG_ERROR, "no memory to repack the weights for %s",
-                 m->kern->name);
-        return HFC_ERR_NO_MEMORY;
-    }
-    return HFC_OK;
-}
-
 void hfc_model_options_init(hfc_model_options *options)
 {
     if (!options)
@@ -375,7 +323,7 @@ hfc_model *hfc_model_load_memory(const void *data, size_t n_bytes,
         m->kern = hfc_cpu_select_kernels(options->cpu_path, &m->logger);
         m->model_id = hash_bytes(data, n_bytes);
         count_flops(m);
-        st = prepare_kernels(m);
+        st = hfc_model_prepare_layers(m, options->precision);
     }
 done:
     hfc_st_release(&file);
@@ -433,7 +381,7 @@ void hfc_model_free(hfc_model *model)
 {
     if (!model)
         return;
-    for_each_layer(model, release_conv, release_convt);
+    hfc_model_release_layers(model);
     free(model->weights);
     free(model);
 }
@@ -460,6 +408,7 @@ int hfc_model_get_info(const hfc_model *model, hfc_model_info *info)
     info->model_id = model->model_id;
     info->name = c->name;
     info->cpu_path = model->kern->name;
+    info->precision = hfc_format_name(model->precision);
     return HFC_OK;
 }
 

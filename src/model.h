@@ -12,6 +12,7 @@ struct hfc_model {
     hfc_config cfg;
     hfc_logger logger;
     const hfc_kernels *kern;
+    int precision; /* enum hfc_format the plan is built for (precision.h) */
     hfc_encoder_net enc;
     hfc_quantizer vq;
     hfc_generator_net gen;

@@ -21,14 +21,43 @@ typedef struct hfc_profile {
     struct {
         double conv_s, other_s, conv_flop;
     } stage[HFC_MAX_STAGES + 2];
+    double (*clock)(void); /* seconds; NULL: hfc_seconds_now (monotonic wall time) */
 } hfc_profile;
 
+/* The profile's clock now: its own, else monotonic wall time. */
+double hfc_profile_now(const hfc_profile *p);
+
+/* Activations a GroupNorm stage works in, kept across stages to reuse memory. */
+typedef struct hfc_stage_buffers {
+    hfc_act x, ax, r, a, b, c, sum;
+} hfc_stage_buffers;
+void hfc_stage_buffers_free(hfc_stage_buffers *buf);
+
+/* The working memory of offline passes, kept by an encoder or decoder from call to
+ * call: a repeated call then neither allocates nor faults its pages in again (first
+ * touch of fresh pages cost 8% of a pass, and far more when many threads of one
+ * process fault at once). Grows to the largest input seen. */
+typedef struct hfc_workspace {
+    hfc_act x, a, b, out, latent;
+    hfc_stage_buffers buf;
+    float *local; /* the tiled stages' per-thread buffers */
+    size_t local_floats;
+} hfc_workspace;
+void hfc_workspace_free(hfc_workspace *ws);
+
+/* After a call: frees the workspace if it holds more than HFC_WORKSPACE_KEEP_BYTES,
+ * so one long utterance does not pin its memory for the object's lifetime. */
+#define HFC_WORKSPACE_KEEP_BYTES ((size_t)128 << 20)
+void hfc_workspace_trim(hfc_workspace *ws);
+
 /* What an offline pass runs on: the model's kernels, a thread pool (NULL: the
- * calling thread only) and an optional profile. Results do not depend on the pool. */
+ * calling thread only), an optional profile, and an optional workspace (NULL: the
+ * pass allocates and frees its own). Results depend on none of them. */
 typedef struct hfc_exec {
     const hfc_kernels *kern;
     hfc_pool *pool;
     hfc_profile *profile;
+    hfc_workspace *ws;
 } hfc_exec;
 
 /* Tells a profiling run which stage the layers that follow belong to. */
@@ -142,12 +171,6 @@ enum hfc_rows_op {
 };
 void hfc_run_rows(const hfc_exec *ex, int op, hfc_act *dst, const hfc_act *src, float value);
 void hfc_run_group_norm(const hfc_exec *ex, const hfc_group_norm *gn, hfc_act *x);
-
-/* Activations a GroupNorm stage works in, kept across stages to reuse memory. */
-typedef struct hfc_stage_buffers {
-    hfc_act x, ax, r, a, b, c, sum;
-} hfc_stage_buffers;
-void hfc_stage_buffers_free(hfc_stage_buffers *buf);
 
 /* The layer that makes a stage's x from the previous stage's activated output in:
  * the encoder's strided conv (down) or the generator's transposed conv (up). */

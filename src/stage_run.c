@@ -10,6 +10,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+void hfc_workspace_free(hfc_workspace *ws)
+{
+    hfc_act_free(&ws->x);
+    hfc_act_free(&ws->a);
+    hfc_act_free(&ws->b);
+    hfc_act_free(&ws->out);
+    hfc_act_free(&ws->latent);
+    hfc_stage_buffers_free(&ws->buf);
+    free(ws->local);
+    ws->local = NULL;
+    ws->local_floats = 0;
+}
+
+static size_t act_bytes(const hfc_act *a)
+{
+    return a->base ? (size_t)a->capacity * sizeof(float) : 0;
+}
+
+void hfc_workspace_trim(hfc_workspace *ws)
+{
+    const hfc_stage_buffers *b = &ws->buf;
+    size_t bytes = act_bytes(&ws->x) + act_bytes(&ws->a) + act_bytes(&ws->b) +
+                   act_bytes(&ws->out) + act_bytes(&ws->latent) + ws->local_floats * sizeof(float);
+    bytes += act_bytes(&b->x) + act_bytes(&b->ax) + act_bytes(&b->r) + act_bytes(&b->a) +
+             act_bytes(&b->b) + act_bytes(&b->c) + act_bytes(&b->sum);
+    if (bytes > HFC_WORKSPACE_KEEP_BYTES)
+        hfc_workspace_free(ws);
+}
+
 void hfc_stage_buffers_free(hfc_stage_buffers *buf)
 {
     hfc_act_free(&buf->x);
@@ -53,19 +82,20 @@ static int stage_channels(const hfc_stage_input *src)
 
 /* x and ax = leaky_relu(x, slope) over stage columns [lo, hi); x and ax point at
  * column 0. */
-static void stage_input_columns(const hfc_kernels *kern, const hfc_stage_input *src, int64_t lo,
-                                int64_t hi, float *x, ptrdiff_t x_ld, float *ax, ptrdiff_t ax_ld,
-                                float slope)
+static void stage_input_columns(const hfc_stage_input *src, int64_t lo, int64_t hi, float *x,
+                                ptrdiff_t x_ld, float *ax, ptrdiff_t ax_ld, float slope)
 {
     const hfc_conv_epilogue e = {
         .out = x + lo, .act = ax + lo, .out_ld = x_ld, .act_ld = ax_ld, .slope = slope};
     const hfc_act *in = src->in;
-    if (src->down)
-        kern->conv1d_fused(src->down, in->data - src->down->pad_left + lo * src->down->stride,
-                           in->ld, (int)(hi - lo), &e);
+    const hfc_conv *down = src->down;
+    const hfc_convt *up = src->up;
+    if (down)
+        down->ops->conv1d_fused(down, in->data - down->pad_left + lo * down->stride, in->ld,
+                                (int)(hi - lo), &e);
     else
-        kern->conv_transpose1d_fused(src->up, in->data, in->ld, (int)in->n, (int)(hi - lo),
-                                     src->up->crop_left + (int)lo, &e);
+        up->ops->conv_transpose1d_fused(up, in->data, in->ld, (int)in->n, (int)(hi - lo),
+                                        up->crop_left + (int)lo, &e);
 }
 
 /* A stage, one time tile at a time, so that the input layer's output and all the
@@ -115,8 +145,7 @@ static void tile_task(void *ctx, int task, int thread)
             for (int64_t t = n; t < span_hi; t++)
                 row[t] = 0.0f;
         }
-    const hfc_kernels *kern = p->ex->kern;
-    stage_input_columns(kern, p->src, span_lo > 0 ? span_lo : 0,
+    stage_input_columns(p->src, span_lo > 0 ? span_lo : 0,
                         t1 + p->after < n ? t1 + p->after : n, local[LOCAL_X], w, local[LOCAL_AX],
                         w, p->slope);
     for (int j = 0; j < p->n_rb; j++) {
@@ -161,7 +190,7 @@ static void tile_task(void *ctx, int task, int thread)
                 }
             }
             const hfc_conv *cv = chain[q];
-            kern->conv1d_fused(cv, in + lo - cv->pad_left, w, (int)(hi - lo), &e);
+            cv->ops->conv1d_fused(cv, in + lo - cv->pad_left, w, (int)(hi - lo), &e);
             if (first_of_pair) {
                 in = local[LOCAL_C];
             } else {
@@ -185,7 +214,7 @@ static int stage_tiled(const hfc_exec *ex, const hfc_stage_input *src, const hfc
     int status = hfc_act_reshape(next, stage_channels(src), n_cols, margin);
     if (status != HFC_OK)
         return status;
-    const double t_start = ex->profile ? hfc_seconds_now() : 0.0;
+    const double t_start = ex->profile ? hfc_profile_now(ex->profile) : 0.0;
     double flop = src->down
                       ? conv_flop(src->down, n_cols)
                       : 2.0 * src->up->c_in * src->up->c_out * src->up->kernel * (double)src->in->n;
@@ -234,14 +263,21 @@ static int stage_tiled(const hfc_exec *ex, const hfc_stage_input *src, const hfc
         .width = (lead + pad + tile + trail + pad + 15) & ~(ptrdiff_t)15,
     };
     const size_t floats = (size_t)threads * N_LOCAL * (size_t)p.channels * (size_t)p.width;
-    p.local = aligned_alloc(64, floats * sizeof(float));
+    hfc_workspace *ws = ex->ws;
+    if (ws && ws->local_floats < floats) {
+        free(ws->local);
+        ws->local = aligned_alloc(64, floats * sizeof(float));
+        ws->local_floats = ws->local ? floats : 0;
+    }
+    p.local = ws ? ws->local : aligned_alloc(64, floats * sizeof(float));
     if (!p.local)
         return HFC_ERR_NO_MEMORY;
     hfc_pool_run(ex->pool, (int)((n_cols + tile - 1) / tile), tile_task, &p);
-    free(p.local);
+    if (!ws)
+        free(p.local);
     if (ex->profile) {
         hfc_profile *pr = ex->profile;
-        pr->stage[pr->current].conv_s += hfc_seconds_now() - t_start;
+        pr->stage[pr->current].conv_s += hfc_profile_now(pr) - t_start;
         pr->stage[pr->current].conv_flop += flop;
     }
     return HFC_OK;

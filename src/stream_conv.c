@@ -64,7 +64,9 @@ void hfc_sconv_finish(hfc_sconv *s)
     hfc_colbuf_append_zeros(&s->in, s->cv.pad_right);
 }
 
-int hfc_sconv_run(hfc_sconv *s, const hfc_kernels *kern, hfc_colbuf *out)
+/* The outputs a run of s emits: grows out and describes the call in *item (n_out 0:
+ * none); returns the output time after them. */
+static int64_t sconv_plan(hfc_sconv *s, hfc_colbuf *out, hfc_conv_item *item)
 {
     const hfc_conv *cv = &s->cv;
     const int64_t reach = (int64_t)(cv->kernel - 1) * cv->dilation - cv->pad_left;
@@ -72,18 +74,54 @@ int hfc_sconv_run(hfc_sconv *s, const hfc_kernels *kern, hfc_colbuf *out)
     int64_t end = floor_div(hfc_colbuf_end(&s->in) - 1 - reach, cv->stride) + 1;
     if (s->total_out >= 0 && end > s->total_out)
         end = s->total_out;
-    int n_out = end > s->next_out ? (int)(end - s->next_out) : 0;
-    if (n_out == 0)
-        return 0;
-    int64_t out_end = hfc_colbuf_end(out);
-    if (!hfc_colbuf_grow(out, n_out))
-        return 0;
+    const int n_out = end > s->next_out ? (int)(end - s->next_out) : 0;
+    const int64_t out_end = hfc_colbuf_end(out);
+    item->n_out = 0;
+    if (n_out == 0 || !hfc_colbuf_grow(out, n_out))
+        return s->next_out;
     const int64_t first_in = s->next_out * cv->stride - cv->pad_left;
-    kern->conv1d(cv, hfc_colbuf_at(&s->in, 0, first_in), s->in.ld, hfc_colbuf_at(out, 0, out_end),
-                 out->ld, n_out, 0);
-    s->next_out = end;
-    hfc_colbuf_drop_before(&s->in, end * cv->stride - cv->pad_left);
-    return n_out;
+    *item = (hfc_conv_item){hfc_colbuf_at(&s->in, 0, first_in), s->in.ld,
+                            hfc_colbuf_at(out, 0, out_end), out->ld, n_out};
+    return end;
+}
+
+void hfc_sconv_run_many(hfc_sconv *const *s, hfc_colbuf *const *out, int n)
+{
+    hfc_conv_item items[HFC_STREAM_BATCH_MAX], busy[HFC_STREAM_BATCH_MAX];
+    int64_t end[HFC_STREAM_BATCH_MAX];
+    int n_busy = 0, same = 1;
+    for (int i = 0; i < n; i++) {
+        end[i] = sconv_plan(s[i], out[i], &items[i]);
+        if (items[i].n_out > 0)
+            busy[n_busy++] = items[i];
+        same &= s[i]->cv.packed == s[0]->cv.packed && s[i]->cv.kernel == s[0]->cv.kernel;
+    }
+    const hfc_conv *cv = &s[0]->cv;
+    if (n_busy > 1 && same && cv->ops->conv1d_batch)
+        cv->ops->conv1d_batch(cv, n_busy, busy);
+    else
+        for (int i = 0; i < n; i++)
+            if (items[i].n_out > 0)
+                s[i]->cv.ops->conv1d(&s[i]->cv, items[i].x, items[i].x_ld, items[i].y,
+                                     items[i].y_ld, items[i].n_out, 0);
+    for (int i = 0; i < n; i++) {
+        s[i]->next_out = end[i];
+        hfc_colbuf_drop_before(&s[i]->in, end[i] * s[i]->cv.stride - s[i]->cv.pad_left);
+    }
+}
+
+void hfc_sconv_finish_run_many(hfc_sconv *const *s, hfc_colbuf *const *out, int n, int finish)
+{
+    for (int k = 0; k < n && finish; k++)
+        hfc_sconv_finish(s[k]);
+    hfc_sconv_run_many(s, out, n);
+}
+
+int hfc_sconv_run(hfc_sconv *s, hfc_colbuf *out)
+{
+    const int64_t before = s->next_out;
+    hfc_sconv_run_many(&s, &out, 1);
+    return (int)(s->next_out - before);
 }
 
 int hfc_sconvt_init(hfc_sconvt *s, const hfc_convt *cv, int max_new)
@@ -113,7 +151,7 @@ void hfc_sconvt_finish(hfc_sconvt *s)
     s->finished = 1;
 }
 
-int hfc_sconvt_run(hfc_sconvt *s, const hfc_kernels *kern, hfc_colbuf *out)
+int hfc_sconvt_run(hfc_sconvt *s, hfc_colbuf *out)
 {
     const hfc_convt *cv = s->cv;
     const int64_t n_in = hfc_colbuf_end(&s->in);
@@ -127,7 +165,7 @@ int hfc_sconvt_run(hfc_sconvt *s, const hfc_kernels *kern, hfc_colbuf *out)
     int64_t out_end = hfc_colbuf_end(out);
     if (!hfc_colbuf_grow(out, n_out))
         return 0;
-    kern->conv_transpose1d(cv, hfc_colbuf_at(&s->in, 0, s->in.t0), s->in.ld, s->in.n,
+    cv->ops->conv_transpose1d(cv, hfc_colbuf_at(&s->in, 0, s->in.t0), s->in.ld, s->in.n,
                            hfc_colbuf_at(out, 0, out_end), out->ld, n_out,
                            (int)(s->next_full - s->in.t0 * cv->stride));
     s->next_full = end;

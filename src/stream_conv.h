@@ -33,7 +33,18 @@ void hfc_sconv_reset(hfc_sconv *s);
 
 /* Emits every computable output into out (appended at time next_out, which must be
  * out's end). Returns the number of outputs. */
-int hfc_sconv_run(hfc_sconv *s, const hfc_kernels *kern, hfc_colbuf *out);
+int hfc_sconv_run(hfc_sconv *s, hfc_colbuf *out);
+
+/* The most streams one batched run takes (hfc_*_run_many). */
+#define HFC_STREAM_BATCH_MAX 64
+
+/* hfc_sconv_run for n streams of the same layer (n <= HFC_STREAM_BATCH_MAX): one
+ * batched kernel call (conv1d_batch) where the layer's kernels have one, so narrow
+ * runs share each pass over the weights; the same bits as n hfc_sconv_run. */
+void hfc_sconv_run_many(hfc_sconv *const *s, hfc_colbuf *const *out, int n);
+
+/* The same, marking each input complete first when finish. */
+void hfc_sconv_finish_run_many(hfc_sconv *const *s, hfc_colbuf *const *out, int n, int finish);
 
 /* Marks the input complete: appends the right padding; the next run emits the rest. */
 void hfc_sconv_finish(hfc_sconv *s);
@@ -54,7 +65,7 @@ typedef struct hfc_sconvt {
 int hfc_sconvt_init(hfc_sconvt *s, const hfc_convt *cv, int max_new);
 void hfc_sconvt_free(hfc_sconvt *s);
 void hfc_sconvt_reset(hfc_sconvt *s);
-int hfc_sconvt_run(hfc_sconvt *s, const hfc_kernels *kern, hfc_colbuf *out);
+int hfc_sconvt_run(hfc_sconvt *s, hfc_colbuf *out);
 void hfc_sconvt_finish(hfc_sconvt *s);
 
 #endif

@@ -86,23 +86,31 @@ void hfc_encoder_stream_reset(hfc_encoder_stream *s);
 /* Runs every layer as far as its input allows; with finish != 0 the input is
  * complete and everything is flushed. New latent frames land in s->latent.
  * Returns HFC_OK or HFC_ERR_INTERNAL (a buffer was sized too small). */
-int hfc_encoder_stream_run(hfc_encoder_stream *s, const hfc_kernels *kern, int finish);
+int hfc_encoder_stream_run(hfc_encoder_stream *s, int finish);
+/* The same for n streams of one model (n <= HFC_STREAM_BATCH_MAX), layer by layer
+ * in step, each conv one batched call: the same bits as n runs. Returns HFC_OK or
+ * the first error. */
+int hfc_encoder_stream_run_many(hfc_encoder_stream *const *s, int n, int finish);
 
 int hfc_generator_stream_init(hfc_generator_stream *s, const hfc_generator_net *net,
                               int max_frames_per_run, const hfc_stream_plan *plan);
 void hfc_generator_stream_free(hfc_generator_stream *s);
 void hfc_generator_stream_reset(hfc_generator_stream *s);
-int hfc_generator_stream_run(hfc_generator_stream *s, const hfc_kernels *kern, int finish);
+int hfc_generator_stream_run(hfc_generator_stream *s, int finish);
+int hfc_generator_stream_run_many(hfc_generator_stream *const *s, int n, int finish);
 
 /* Shared by both networks (stream_stage.c). */
 int hfc_sresblock_init(hfc_sresblock *b, const hfc_resblock *rb, int type, float slope,
                        int max_new, const hfc_stream_plan *plan);
 void hfc_sresblock_free(hfc_sresblock *b);
 void hfc_sresblock_reset(hfc_sresblock *b);
-void hfc_sresblock_run(hfc_sresblock *b, const hfc_kernels *kern, hfc_colbuf *scratch, int finish);
+void hfc_sresblock_run(hfc_sresblock *b, hfc_colbuf *scratch, int finish);
+void hfc_sresblock_run_many(hfc_sresblock *const *b, hfc_colbuf *const *scratch, int n,
+                            int finish);
 /* Feeds the new columns of y to every resblock, runs them and appends the averaged
  * (and, with norm, normalised) result to stage->out. */
-void hfc_sstage_resblocks(hfc_sstage *stage, const hfc_kernels *kern, int finish);
+void hfc_sstage_resblocks(hfc_sstage *stage, int finish);
+void hfc_sstage_resblocks_many(hfc_sstage *const *stage, int n, int finish);
 /* A stage's signals and resblocks (its down/up conv is set up by the network). */
 int hfc_sstage_init_resblocks(hfc_sstage *st, const hfc_resblock *rbs, int n_resblocks, int type,
                               float slope, int channels, int cap, const hfc_stream_plan *plan);

@@ -98,42 +98,72 @@ void hfc_feed_activated(hfc_colbuf *dst, hfc_colbuf *src, float slope)
     hfc_colbuf_drop_before(src, hfc_colbuf_end(src));
 }
 
-static void run_into_scratch(hfc_sconv *conv, const hfc_kernels *kern, hfc_colbuf *scratch,
-                             int finish)
+/* Runs the same conv of n streams (conv(i)) into their scratch buffers. */
+static void run_into_scratch(hfc_sconv *(*conv)(hfc_sresblock *, int), hfc_sresblock *const *b,
+                             int m, hfc_colbuf *const *scratch, int n, int finish)
 {
-    if (finish)
-        hfc_sconv_finish(conv);
-    hfc_colbuf_reset(scratch, conv->next_out);
-    hfc_sconv_run(conv, kern, scratch);
+    hfc_sconv *convs[HFC_STREAM_BATCH_MAX];
+    for (int i = 0; i < n; i++) {
+        convs[i] = conv(b[i], m);
+        if (finish)
+            hfc_sconv_finish(convs[i]);
+        hfc_colbuf_reset(scratch[i], convs[i]->next_out);
+    }
+    hfc_sconv_run_many(convs, scratch, n);
 }
 
-void hfc_sresblock_run(hfc_sresblock *b, const hfc_kernels *kern, hfc_colbuf *scratch, int finish)
+static hfc_sconv *conv1_of(hfc_sresblock *b, int m)
 {
-    for (int m = 0; m < b->n_steps; m++) {
-        hfc_colbuf *r = &b->r[m], *next = &b->r[m + 1];
-        feed_range(&b->c1[m].in, r, b->fed[m], b->slope);
-        b->fed[m] = hfc_colbuf_end(r);
-        run_into_scratch(&b->c1[m], kern, scratch, finish);
-        if (b->type == HFC_RESBLOCK_1) {
-            /* c1's output, activated, is c2's input. */
-            hfc_feed_activated(&b->c2[m].in, scratch, b->slope);
-            run_into_scratch(&b->c2[m], kern, scratch, finish);
+    return &b->c1[m];
+}
+
+static hfc_sconv *conv2_of(hfc_sresblock *b, int m)
+{
+    return &b->c2[m];
+}
+
+/* Join by time: r[m+1](t) = conv(t) + r[m](t), the official `xt + x`. */
+static void join_step(hfc_sresblock *b, int m, hfc_colbuf *scratch)
+{
+    hfc_colbuf *r = &b->r[m], *next = &b->r[m + 1];
+    const int64_t from = scratch->t0, k = scratch->n;
+    int64_t at = hfc_colbuf_end(next);
+    if (k > 0 && at == from && from >= r->t0 && hfc_colbuf_grow(next, (int)k))
+        for (int c = 0; c < r->channels; c++) {
+            const float *conv = hfc_colbuf_at(scratch, c, from);
+            const float *res = hfc_colbuf_at(r, c, from);
+            float *out = hfc_colbuf_at(next, c, at);
+            for (int64_t i = 0; i < k; i++)
+                out[i] = conv[i] + res[i];
         }
-        /* Join by time: r[m+1](t) = conv(t) + r[m](t), the official `xt + x`. */
-        const int64_t from = scratch->t0, k = scratch->n;
-        int64_t at = hfc_colbuf_end(next);
-        if (k > 0 && at == from && from >= r->t0 && hfc_colbuf_grow(next, (int)k))
-            for (int c = 0; c < r->channels; c++) {
-                const float *conv = hfc_colbuf_at(scratch, c, from);
-                const float *res = hfc_colbuf_at(r, c, from);
-                float *out = hfc_colbuf_at(next, c, at);
-                for (int64_t i = 0; i < k; i++)
-                    out[i] = conv[i] + res[i];
-            }
-        else if (k > 0)
-            next->overflow = 1; /* out of step: a bug, surfaced by the caller */
-        hfc_colbuf_drop_before(r, from + k);
+    else if (k > 0)
+        next->overflow = 1; /* out of step: a bug, surfaced by the caller */
+    hfc_colbuf_drop_before(r, from + k);
+}
+
+void hfc_sresblock_run_many(hfc_sresblock *const *b, hfc_colbuf *const *scratch, int n,
+                            int finish)
+{
+    for (int m = 0; m < b[0]->n_steps; m++) {
+        for (int i = 0; i < n; i++) {
+            feed_range(&b[i]->c1[m].in, &b[i]->r[m], b[i]->fed[m], b[i]->slope);
+            b[i]->fed[m] = hfc_colbuf_end(&b[i]->r[m]);
+        }
+        run_into_scratch(conv1_of, b, m, scratch, n, finish);
+        if (b[0]->type == HFC_RESBLOCK_1) {
+            /* c1's output, activated, is c2's input. */
+            for (int i = 0; i < n; i++)
+                hfc_feed_activated(&b[i]->c2[m].in, scratch[i], b[i]->slope);
+            run_into_scratch(conv2_of, b, m, scratch, n, finish);
+        }
+        for (int i = 0; i < n; i++)
+            join_step(b[i], m, scratch[i]);
     }
+}
+
+void hfc_sresblock_run(hfc_sresblock *b, hfc_colbuf *scratch, int finish)
+{
+    hfc_sresblock_run_many(&b, &scratch, 1, finish);
 }
 
 /* Running statistics up to and including column t stand in for the utterance's:
@@ -161,21 +191,11 @@ static void group_norm_column(hfc_sgroup_norm *s, float *const *rows)
     }
 }
 
-void hfc_sstage_resblocks(hfc_sstage *stage, const hfc_kernels *kern, int finish)
+/* Drops the stage's fed y columns and joins its resblocks' outputs into out. */
+static void join_resblocks(hfc_sstage *stage)
 {
     hfc_colbuf *y = &stage->y;
-    for (int j = 0; j < stage->n_resblocks; j++) {
-        hfc_colbuf *r0 = &stage->rb[j].r[0];
-        int k = y->n;
-        int64_t at = hfc_colbuf_end(r0);
-        if (k > 0 && hfc_colbuf_grow(r0, k))
-            for (int c = 0; c < y->channels; c++)
-                memcpy(hfc_colbuf_at(r0, c, at), hfc_colbuf_at(y, c, y->t0),
-                       (size_t)k * sizeof(float));
-        hfc_sresblock_run(&stage->rb[j], kern, &stage->scratch, finish);
-    }
     hfc_colbuf_drop_before(y, hfc_colbuf_end(y));
-
     /* Join the resblocks over the times all of them have produced. */
     hfc_colbuf *out = &stage->out;
     int64_t from = hfc_colbuf_end(out), end = INT64_MAX;
@@ -220,6 +240,38 @@ void hfc_sstage_resblocks(hfc_sstage *stage, const hfc_kernels *kern, int finish
     }
     for (int j = 0; j < stage->n_resblocks; j++)
         hfc_colbuf_drop_before(&stage->rb[j].r[stage->rb[j].n_steps], end);
+}
+
+/* Copies the stage's new y columns to resblock j's input queue. */
+static void feed_resblock(hfc_sstage *stage, int j)
+{
+    hfc_colbuf *y = &stage->y, *r0 = &stage->rb[j].r[0];
+    int k = y->n;
+    int64_t at = hfc_colbuf_end(r0);
+    if (k > 0 && hfc_colbuf_grow(r0, k))
+        for (int c = 0; c < y->channels; c++)
+            memcpy(hfc_colbuf_at(r0, c, at), hfc_colbuf_at(y, c, y->t0), (size_t)k * sizeof(float));
+}
+
+void hfc_sstage_resblocks_many(hfc_sstage *const *stage, int n, int finish)
+{
+    hfc_sresblock *rb[HFC_STREAM_BATCH_MAX];
+    hfc_colbuf *scratch[HFC_STREAM_BATCH_MAX];
+    for (int j = 0; j < stage[0]->n_resblocks; j++) {
+        for (int i = 0; i < n; i++) {
+            feed_resblock(stage[i], j);
+            rb[i] = &stage[i]->rb[j];
+            scratch[i] = &stage[i]->scratch;
+        }
+        hfc_sresblock_run_many(rb, scratch, n, finish);
+    }
+    for (int i = 0; i < n; i++)
+        join_resblocks(stage[i]);
+}
+
+void hfc_sstage_resblocks(hfc_sstage *stage, int finish)
+{
+    hfc_sstage_resblocks_many(&stage, 1, finish);
 }
 
 int hfc_sstage_init_resblocks(hfc_sstage *st, const hfc_resblock *rbs, int n_resblocks, int type,

@@ -16,6 +16,23 @@
 typedef void (*hfc_conv1d_fn)(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, float *y,
                               ptrdiff_t y_ld, int n_out, int accumulate);
 
+/* One stream's part of a batched call (the daemon's streams, frame by frame): its
+ * input as for conv1d (rows x_ld apart) and n_out outputs stored into y (rows y_ld
+ * apart). */
+typedef struct hfc_conv_item {
+    const float *x;
+    ptrdiff_t x_ld;
+    float *y;
+    ptrdiff_t y_ld;
+    int n_out;
+} hfc_conv_item;
+
+/* conv1d (plain store) of one layer for n items: the same bits as n conv1d calls,
+ * but items of a few columns share each pass over the weights, which on a low-rate
+ * layer is what a call costs (its weights stream from L2 or L3 for one column).
+ * Never allocates. */
+typedef void (*hfc_conv1d_batch_fn)(const hfc_conv *cv, int n, const hfc_conv_item *items);
+
 /* What a fused conv does with each output v = bias + sum over its taps, in this
  * order (a NULL pointer or a zero divide skips its step):
  *   v = res + v        the residual (res may equal out: an in-place add)
@@ -37,6 +54,18 @@ typedef struct hfc_conv_epilogue {
 /* The same conv with a fused epilogue instead of y. */
 typedef void (*hfc_conv1d_fused_fn)(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n_out,
                                     const hfc_conv_epilogue *e);
+
+/* e with every pointer moved t columns on. */
+static inline hfc_conv_epilogue hfc_conv_epilogue_shift(const hfc_conv_epilogue *e, ptrdiff_t t)
+{
+    hfc_conv_epilogue s = *e;
+    s.res = s.res ? s.res + t : NULL;
+    s.sum = s.sum ? s.sum + t : NULL;
+    s.out = s.out ? s.out + t : NULL;
+    s.sum_out = s.sum_out ? s.sum_out + t : NULL;
+    s.act = s.act ? s.act + t : NULL;
+    return s;
+}
 
 /* The epilogue chain on one output (channel co, column offset t from column 0). */
 static inline void hfc_conv_epilogue_apply(const hfc_conv_epilogue *e, int co, ptrdiff_t t, float v)
@@ -61,14 +90,17 @@ void hfc_conv1d_fused_scalar(const hfc_conv *cv, const float *x, ptrdiff_t x_ld,
                              const hfc_conv_epilogue *e);
 void hfc_conv1d_avx2(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, float *y, ptrdiff_t y_ld,
                      int n_out, int accumulate);
+void hfc_conv1d_batch_avx2(const hfc_conv *cv, int n, const hfc_conv_item *items);
 void hfc_conv1d_fused_avx2(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n_out,
                            const hfc_conv_epilogue *e);
 void hfc_conv1d_avx512(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, float *y, ptrdiff_t y_ld,
                        int n_out, int accumulate);
+void hfc_conv1d_batch_avx512(const hfc_conv *cv, int n, const hfc_conv_item *items);
 void hfc_conv1d_fused_avx512(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n_out,
                              const hfc_conv_epilogue *e);
 void hfc_conv1d_neon(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, float *y, ptrdiff_t y_ld,
                      int n_out, int accumulate);
+void hfc_conv1d_batch_neon(const hfc_conv *cv, int n, const hfc_conv_item *items);
 void hfc_conv1d_fused_neon(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n_out,
                            const hfc_conv_epilogue *e);
 

@@ -2,3 +2,4 @@
 #include "simd_avx2.h"
 
 #include "conv1d_simd.h"
+#include "conv1d_batch_simd.h"

@@ -1,9 +1,16 @@
 /* conv1d for one ISA, from the shared tiles (conv_tiles_simd.h): include after
  * simd_<isa>.h. Stride-1 and stride-2 layers run tile A over whole vectors of
  * columns and tile B over the rest; wider strides run tile B throughout. Needs
- * cv->packed. */
+ * cv->packed.
+ *
+ * conv1d_tiles runs the tiles on x already in the tiles' elements. With the default
+ * (fp32) elements conv1d_run hands it the caller's x as is; an includer whose
+ * elements need a conversion (HFC_TILE_CONVERTS_INPUT) defines conv1d_run itself,
+ * converting x a chunk of columns at a time. */
 #include "conv1d.h"
+#ifndef HFC_TILES_DEFINED
 #include "conv_tiles_simd.h"
+#endif
 
 _Static_assert(HFC_TA_VECS == 3, "conv1d_run's tile A dispatch expects 3 vectors");
 
@@ -21,7 +28,11 @@ HFC_TILE_INLINE void tiles_a(const hfc_tile_job *j, int blk, int r0, int c0, int
 }
 
 static void conv1d_run(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n_out,
-                       const hfc_conv_epilogue *e)
+                       const hfc_conv_epilogue *e);
+
+/* The tile job of conv cv on x (already in the tiles' elements), epilogue e. */
+static inline hfc_tile_job conv1d_job(const hfc_conv *cv, const hfc_tx *x, ptrdiff_t x_ld,
+                                      const hfc_conv_epilogue *e)
 {
     const hfc_packed *p = cv->packed;
     const hfc_tile_job j = {
@@ -29,10 +40,10 @@ static void conv1d_run(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n
         .x_ld = x_ld,
         .col_step = cv->stride,
         .tap_step = cv->dilation,
-        .c_in = cv->c_in,
+        .c_in = HFC_X_ROWS(cv->c_in),
         .n_taps = cv->kernel,
-        .w = p->w,
-        .w_block = p->block_floats,
+        .w = (const hfc_tx *)p->w,
+        .w_block = p->block_elems,
         .w_taps = cv->weight_taps,
         .bias = p->bias,
         .e = *e,
@@ -40,6 +51,14 @@ static void conv1d_run(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n
         .c_out = cv->c_out,
         .n_blocks = p->n_blocks,
     };
+    return j;
+}
+
+static void conv1d_tiles(const hfc_conv *cv, const hfc_tx *x, ptrdiff_t x_ld, int n_out,
+                         const hfc_conv_epilogue *e)
+{
+    const hfc_packed *p = cv->packed;
+    const hfc_tile_job j = conv1d_job(cv, x, x_ld, e);
     /* A handful of columns: weights dominate, one pass over them per column. */
     if (n_out < HFC_TB_COLS) {
         hfc_tiles_b_narrow(&j, 0, n_out);
@@ -67,6 +86,14 @@ static void conv1d_run(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n
     }
     hfc_tiles_b(&j, n_a, n_out);
 }
+
+#ifndef HFC_TILE_CONVERTS_INPUT
+static void conv1d_run(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n_out,
+                       const hfc_conv_epilogue *e)
+{
+    conv1d_tiles(cv, x, x_ld, n_out, e);
+}
+#endif
 
 void HFC_SIMD_NAME(hfc_conv1d)(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, float *y,
                                ptrdiff_t y_ld, int n_out, int accumulate)

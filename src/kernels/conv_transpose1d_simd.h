@@ -7,93 +7,19 @@
  * with kernel = taps * stride (the 2x and 4x upsamplers) take tile C on their wide
  * interior instead: all phases at once, interleaved in registers into contiguous
  * outputs, so the epilogue runs on vectors. Columns whose taps reach outside
- * [0, n_in) (the first and last few of a whole signal) are computed by edge_column
+ * [0, n_in) (the first and last few of a whole signal) are computed by hfc_edge_column
  * with zeros for the missing inputs. Every path sums in the tiles' order and
- * rounding, so an output does not depend on which one computed it. */
+ * rounding, so an output does not depend on which one computed it.
+ *
+ * As for conv1d (conv1d_simd.h), convt_tiles works on x in the tiles' elements and
+ * an includer with HFC_TILE_CONVERTS_INPUT supplies convt_run. */
 #include "conv_transpose1d.h"
+#ifndef HFC_TILES_DEFINED
 #include "conv_tiles_simd.h"
-
-/* e with every pointer moved t columns on. */
-static hfc_conv_epilogue shift_epilogue(const hfc_conv_epilogue *e, ptrdiff_t t)
-{
-    hfc_conv_epilogue s = *e;
-    s.res = s.res ? s.res + t : NULL;
-    s.sum = s.sum ? s.sum + t : NULL;
-    s.out = s.out ? s.out + t : NULL;
-    s.sum_out = s.sum_out ? s.sum_out + t : NULL;
-    s.act = s.act ? s.act + t : NULL;
-    return s;
-}
-
-static void edge_column(const hfc_tile_job *j, int i, int u, int n_in)
-{
-    for (int co = 0; co < j->c_out; co++) {
-        const float *w = j->w + (size_t)(co / HFC_PACK_BLOCK) * j->w_block + co % HFC_PACK_BLOCK;
-        float acc = j->bias[co];
-        for (int ci = 0; ci < j->c_in; ci++)
-            for (int k = 0; k < j->n_taps; k++) {
-                const int t = u - k;
-                const float xv = t >= 0 && t < n_in ? j->x[ci * j->x_ld + t] : 0.0f;
-                acc = fmaf(w[((size_t)ci * j->w_taps + k) * HFC_PACK_BLOCK], xv, acc);
-            }
-        hfc_conv_epilogue_apply(&j->e, co, i * j->y_step, acc);
-    }
-}
-
-/* Tile C: rows [r0, r0 + 2*HFC_TA_ROWS/S) of block blk for input columns
- * [u0, u0 + HFC_VW), all S phases (S = 2 or 4, `taps` each) at once: each x vector
- * serves every phase. e is at the output column of full output u0 * S. */
-HFC_TILE_INLINE void tile_c(const hfc_tile_job *j, int blk, int r0, int u0, const int S)
-{
-    enum { R_MAX = HFC_TA_ROWS };
-    const int R = 2 * HFC_TA_ROWS / S;
-    hfc_vf acc[4][R_MAX];
-    const int row0 = blk * HFC_PACK_BLOCK + r0;
-    const size_t phase_floats = (size_t)j->c_in * j->n_taps * HFC_PACK_BLOCK;
-    HFC_UNROLL
-    for (int r = 0; r < R; r++) {
-        const hfc_vf b = hfc_vf_set1(j->bias[row0 + r]);
-        HFC_UNROLL
-        for (int ph = 0; ph < S; ph++)
-            acc[ph][r] = b;
-    }
-    const float *wb = j->w + (size_t)blk * j->w_block + r0;
-    for (int ci = 0; ci < j->c_in; ci++) {
-        const float *xr = j->x + ci * j->x_ld + u0;
-        const float *wr = wb + (size_t)ci * j->n_taps * HFC_PACK_BLOCK;
-        for (int k = 0; k < j->n_taps; k++) {
-            const hfc_vf xv = hfc_vf_load(xr - k);
-            HFC_UNROLL
-            for (int ph = 0; ph < S; ph++)
-                HFC_UNROLL
-            for (int r = 0; r < R; r++)
-                acc[ph][r] = hfc_vf_fma(
-                    xv, hfc_vf_set1(wr[ph * phase_floats + k * HFC_PACK_BLOCK + r]), acc[ph][r]);
-        }
-    }
-    const int n_rows = j->c_out - row0 < R ? j->c_out - row0 : R;
-    HFC_UNROLL
-    for (int r = 0; r < R; r++) {
-        if (r >= n_rows)
-            break;
-        if (S == 2) {
-            hfc_tile_epilogue(&j->e, row0 + r, 0, hfc_vf_zip_lo(acc[0][r], acc[1][r]));
-            hfc_tile_epilogue(&j->e, row0 + r, HFC_VW, hfc_vf_zip_hi(acc[0][r], acc[1][r]));
-        } else {
-            const hfc_vf a = hfc_vf_zip_lo(acc[0][r], acc[2][r]),
-                         b = hfc_vf_zip_lo(acc[1][r], acc[3][r]);
-            const hfc_vf c = hfc_vf_zip_hi(acc[0][r], acc[2][r]),
-                         d = hfc_vf_zip_hi(acc[1][r], acc[3][r]);
-            hfc_tile_epilogue(&j->e, row0 + r, 0, hfc_vf_zip_lo(a, b));
-            hfc_tile_epilogue(&j->e, row0 + r, HFC_VW, hfc_vf_zip_hi(a, b));
-            hfc_tile_epilogue(&j->e, row0 + r, 2 * HFC_VW, hfc_vf_zip_lo(c, d));
-            hfc_tile_epilogue(&j->e, row0 + r, 3 * HFC_VW, hfc_vf_zip_hi(c, d));
-        }
-    }
-}
+#endif
 
 /* Tile C over input columns [ua, ub) (a multiple of HFC_VW, all interior). */
-static void tiles_c(const hfc_convt *cv, const float *x, ptrdiff_t x_ld, int ua, int ub,
+static void tiles_c(const hfc_convt *cv, const hfc_tx *x, ptrdiff_t x_ld, int ua, int ub,
                     int out_offset, const hfc_conv_epilogue *e)
 {
     const hfc_packed *p = cv->packed;
@@ -101,10 +27,10 @@ static void tiles_c(const hfc_convt *cv, const float *x, ptrdiff_t x_ld, int ua,
     hfc_tile_job j = {
         .x = x,
         .x_ld = x_ld,
-        .c_in = cv->c_in,
+        .c_in = HFC_X_ROWS(cv->c_in),
         .n_taps = cv->kernel / s,
-        .w = p->w,
-        .w_block = p->block_floats,
+        .w = (const hfc_tx *)p->w,
+        .w_block = p->block_elems,
         .bias = p->bias,
         .c_out = cv->c_out,
         .n_blocks = p->n_blocks,
@@ -113,18 +39,18 @@ static void tiles_c(const hfc_convt *cv, const float *x, ptrdiff_t x_ld, int ua,
     for (int c0 = ua; c0 < ub; c0 += CHUNK)
         for (int blk = 0; blk < p->n_blocks; blk++)
             for (int r0 = 0; r0 < HFC_PACK_BLOCK && blk * HFC_PACK_BLOCK + r0 < cv->c_out;
-                 r0 += 2 * HFC_TA_ROWS / s)
+                 r0 += HFC_TC_ROWS(s))
                 for (int u = c0; u < ub && u < c0 + CHUNK; u += HFC_VW) {
-                    j.e = shift_epilogue(e, (ptrdiff_t)u * s - out_offset);
+                    j.e = hfc_conv_epilogue_shift(e, (ptrdiff_t)u * s - out_offset);
                     if (s == 2)
-                        tile_c(&j, blk, r0, u, 2);
+                        hfc_tile_c(&j, blk, r0, u, 2);
                     else
-                        tile_c(&j, blk, r0, u, 4);
+                        hfc_tile_c(&j, blk, r0, u, 4);
                 }
 }
 
 /* Phase columns [i_from, i_to) of job j (column i reads input u0 + i): interior
- * ones through tile B, the rest by edge_column. */
+ * ones through tile B, the rest by hfc_edge_column. */
 static void phase_columns(const hfc_tile_job *j, int i_from, int i_to, int u0, int n_in,
                           const hfc_conv_epilogue *e, ptrdiff_t n0, int s)
 {
@@ -132,19 +58,22 @@ static void phase_columns(const hfc_tile_job *j, int i_from, int i_to, int u0, i
     i_lo = i_lo < i_from ? i_from : i_lo > i_to ? i_to : i_lo;
     i_hi = i_hi > i_to ? i_to : i_hi < i_lo ? i_lo : i_hi;
     for (int i = i_from; i < i_lo; i++)
-        edge_column(j, i, u0 + i, n_in);
+        hfc_edge_column(j, i, u0 + i, n_in);
     if (i_hi > i_lo) {
         hfc_tile_job in = *j;
         in.x = j->x + u0 + i_lo;
-        in.e = shift_epilogue(e, n0 + (ptrdiff_t)i_lo * s);
+        in.e = hfc_conv_epilogue_shift(e, n0 + (ptrdiff_t)i_lo * s);
         hfc_tiles_b(&in, 0, i_hi - i_lo);
     }
     for (int i = i_hi; i < i_to; i++)
-        edge_column(j, i, u0 + i, n_in);
+        hfc_edge_column(j, i, u0 + i, n_in);
 }
 
 static void convt_run(const hfc_convt *cv, const float *x, ptrdiff_t x_ld, int n_in, int n_out,
-                      int out_offset, const hfc_conv_epilogue *e)
+                      int out_offset, const hfc_conv_epilogue *e);
+
+static void convt_tiles(const hfc_convt *cv, const hfc_tx *x, ptrdiff_t x_ld, int n_in, int n_out,
+                        int out_offset, const hfc_conv_epilogue *e)
 {
     const hfc_packed *p = cv->packed;
     const int s = cv->stride;
@@ -160,7 +89,7 @@ static void convt_run(const hfc_convt *cv, const float *x, ptrdiff_t x_ld, int n
     size_t phase_off = 0;
     for (int ph = 0; ph < s; ph++) {
         const int taps = hfc_convt_phase_taps(cv->kernel, s, ph);
-        const size_t phase_floats = (size_t)cv->c_in * taps * HFC_PACK_BLOCK;
+        const size_t phase_elems = (size_t)HFC_X_ROWS(cv->c_in) * taps * HFC_PACK_BLOCK;
         /* First output n >= 0 with n + out_offset = ph (mod s), and its input column. */
         const int n0 = ((ph - out_offset) % s + s) % s;
         if (n0 < n_out) {
@@ -171,13 +100,13 @@ static void convt_run(const hfc_convt *cv, const float *x, ptrdiff_t x_ld, int n
                 .x_ld = x_ld,
                 .col_step = 1,
                 .tap_step = -1,
-                .c_in = cv->c_in,
+                .c_in = HFC_X_ROWS(cv->c_in),
                 .n_taps = taps,
-                .w = p->w + phase_off,
-                .w_block = p->block_floats,
+                .w = (const hfc_tx *)p->w + phase_off,
+                .w_block = p->block_elems,
                 .w_taps = taps,
                 .bias = p->bias,
-                .e = shift_epilogue(e, n0),
+                .e = hfc_conv_epilogue_shift(e, n0),
                 .y_step = s,
                 .c_out = cv->c_out,
                 .n_blocks = p->n_blocks,
@@ -188,9 +117,17 @@ static void convt_run(const hfc_convt *cv, const float *x, ptrdiff_t x_ld, int n
             phase_columns(&j, 0, i_a, u0, n_in, e, n0, s);
             phase_columns(&j, i_b, n_cols, u0, n_in, e, n0, s);
         }
-        phase_off += phase_floats;
+        phase_off += phase_elems;
     }
 }
+
+#ifndef HFC_TILE_CONVERTS_INPUT
+static void convt_run(const hfc_convt *cv, const float *x, ptrdiff_t x_ld, int n_in, int n_out,
+                      int out_offset, const hfc_conv_epilogue *e)
+{
+    convt_tiles(cv, x, x_ld, n_in, n_out, out_offset, e);
+}
+#endif
 
 void HFC_SIMD_NAME(hfc_conv_transpose1d)(const hfc_convt *cv, const float *x, ptrdiff_t x_ld,
                                          int n_in, float *y, ptrdiff_t y_ld, int n_out,

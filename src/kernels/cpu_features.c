@@ -31,6 +31,15 @@ unsigned hfc_cpu_features(void)
     const unsigned avx512 = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31); /* F DQ BW VL */
     if ((have & HFC_CPU_HAS_AVX2) && (b & avx512) == avx512 && (xcr0 & 0xe0) == 0xe0)
         have |= HFC_CPU_HAS_AVX512; /* opmask, zmm0-15 upper halves, zmm16-31 */
+    if ((have & HFC_CPU_HAS_AVX512) && ((c >> 11) & 1))
+        have |= HFC_CPU_HAS_AVX512_VNNI;
+    unsigned a1, b1, c1, d1; /* leaf 7 sub-leaf 1 */
+    if (a >= 1 && __get_cpuid_count(7, 1, &a1, &b1, &c1, &d1)) {
+        if ((have & HFC_CPU_HAS_AVX512) && ((a1 >> 5) & 1))
+            have |= HFC_CPU_HAS_AVX512_BF16;
+        if ((have & HFC_CPU_HAS_AVX2) && ((a1 >> 4) & 1))
+            have |= HFC_CPU_HAS_AVX_VNNI;
+    }
     return have;
 }
 

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+typedef struct hfc_conv_ops hfc_conv_ops; /* kernels.h */
+
 typedef struct hfc_conv {
     int c_in, c_out, kernel, stride, dilation;
     int pad_left, pad_right; /* zero columns the offline path puts around the input */
@@ -14,6 +16,7 @@ typedef struct hfc_conv {
     float *weight;           /* [c_out][c_in][weight_taps] */
     float *bias;             /* [c_out] */
     void *packed;            /* per-ISA layout, owned by the model; NULL if none */
+    const hfc_conv_ops *ops; /* the kernels it runs with, set at model load */
 } hfc_conv;
 
 typedef struct hfc_convt {
@@ -23,6 +26,7 @@ typedef struct hfc_convt {
     float *weight;           /* [c_in][c_out][kernel] (ConvTranspose1d layout) */
     float *bias;             /* [c_out] */
     void *packed;
+    const hfc_conv_ops *ops;
 } hfc_convt;
 
 #endif

@@ -7,7 +7,9 @@
  *           model, so a streaming layer that cuts its taps still finds its weights.
  * transposed conv: per block, the stride phases p = 0..stride-1 one after the other;
  *           phase p holds taps k = p + j*stride (j < hfc_convt_phase_taps), laid out
- *           [ci][j][16]: output m = u*stride + p reads input u - j through tap j. */
+ *           [ci][j][16]: output m = u*stride + p reads input u - j through tap j.
+ * The reduced formats (reduced/) keep this order with their own elements in place
+ * of floats (a pair of channels in bf16; int8 orders taps before channels). */
 #ifndef HFC_KERNELS_PACK_H
 #define HFC_KERNELS_PACK_H
 
@@ -19,10 +21,16 @@
 
 typedef struct hfc_packed {
     int n_blocks;
-    size_t block_floats; /* floats of w per block */
-    float *bias;         /* [n_blocks * 16], zero-padded */
-    float *w;
+    size_t block_elems; /* elements of w per block (floats in fp32) */
+    float *bias;        /* [n_blocks * 16], zero-padded */
+    float *extra;       /* a format's own per-channel data (int8: scales); or NULL */
+    void *w;
 } hfc_packed;
+
+/* One 64-byte aligned, zeroed allocation: the header, the bias, extra_floats of
+ * extra, then n_blocks * block_elems weight elements of elem_bytes each. NULL when
+ * out of memory. Released with free(). */
+hfc_packed *hfc_packed_alloc(int c_out, size_t block_elems, size_t elem_bytes, size_t extra_floats);
 
 /* Allocate and fill cv->packed / cv->packed. Return 0, or -1 when out of memory
  * (the layer is then left unpacked). */

@@ -2,7 +2,9 @@
  * stream's tokens and PCM equal its own in-process reference (each stream has its
  * own signal and random chunking), so no stream sees another's state, however the
  * workers interleave them. The daemon reports the 50 streams while they are open
- * and none once they have closed.
+ * and none once they have closed. Every other stream pushes whole frames, so the
+ * workers run those in batches (hfcd_stream_run_batch), which must not change a bit
+ * either; the daemon's log says how many ran batched.
  * Usage: test_daemon_concurrent HIFICODECD CAUSAL_MODEL [N_STREAMS] */
 #include <math.h>
 #include <pthread.h>
@@ -62,7 +64,7 @@ static void run(job *j, hfc_client *client, int stream)
     hfc_token want[64 * 4], got[64 * 4];
     float want_pcm[64 * 320], got_pcm[64 * 320];
     for (int64_t pos = 0; pos < n && !j->failures;) {
-        int64_t k = (int64_t)(next(j) % (uint64_t)(4 * hop)) + 1;
+        int64_t k = j->index % 2 ? hop : (int64_t)(next(j) % (uint64_t)(4 * hop)) + 1;
         if (k > n - pos)
             k = n - pos;
         int64_t w = hfc_encoder_push(enc, pcm + pos, k, want, 64);
@@ -173,6 +175,13 @@ int main(int argc, char **argv)
     printf("%d concurrent duplex streams: %lld frames and %lld samples, all identical to "
            "in-process\n", n_streams, (long long)frames, (long long)samples);
     CHECK_MSG(hfcd_test_stop(&d, SIGTERM, 20000) == 0, "the daemon did not exit cleanly");
+    FILE *log = fopen(d.log_path, "r");
+    char line[512];
+    while (log && fgets(line, sizeof line, log))
+        if (strstr(line, "batches"))
+            printf("daemon: %s", strstr(line, "stopped"));
+    if (log)
+        fclose(log);
     if (hfc_test_failures)
         hfcd_test_print_log(&d);
     hfcd_test_cleanup(&d);

@@ -30,6 +30,7 @@ int main(int argc, char **argv)
     const char *dir = argv[1];
     hfc_model_options opt;
     hfc_model_options_init(&opt);
+    opt.precision = HFC_PRECISION_FP32; /* PyTorch's numbers are fp32 */
     if (argc == 4 && !strcmp(argv[2], "--cpu"))
         opt.cpu_path = cpu_path_from_name(argv[3]);
     char path[1024];

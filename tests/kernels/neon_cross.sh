@@ -19,5 +19,7 @@ k=src/kernels
   $k/conv1d_neon.c $k/conv_transpose1d_neon.c $k/vq_search_neon.c $k/fma_peak_neon.c \
   $k/kernels_neon.c \
   $k/kernel_tables.c $k/cpu_features.c $k/pack.c \
+  $k/reduced/pack_bf16.c $k/reduced/conv_bf16_scalar.c $k/reduced/pack_int8.c \
+  $k/reduced/conv_int8_scalar.c \
   tests/common/test_util.c tests/kernels/test_kernels.c -lm -o "$out/test_kernels_neon"
 qemu-aarch64 "$out/test_kernels_neon" "$@"

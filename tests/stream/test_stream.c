@@ -185,7 +185,7 @@ static void test_edges(void)
     const int hop = info.hop_samples, nc = info.n_codebooks;
     hfc_encoder *enc = hfc_encoder_create(model, NULL, NULL);
     hfc_decoder *dec = hfc_decoder_create(model, NULL, NULL);
-    hfc_token tokens[64 * 16];
+    hfc_token tokens[64 * 16] = {0}; /* the buffer checks below read a frame never written */
     float *pcm = test_signal(10 * hop);
     int enc_frames_cap = hfc_encoder_latency(enc) / hop + 2;
 

@@ -152,6 +152,14 @@ int hfc_cli_common_apply(hfc_cli_common *common, const char *command, int id, co
     case HFC_CLI_OPT_DAEMON:
         common->daemon_socket = value;
         return 1;
+    case HFC_CLI_OPT_WHOLE:
+        common->whole = 1;
+        return 1;
+    case HFC_CLI_OPT_MAX_SECONDS:
+        return hfc_cli_parse_int(command, "--max-seconds", value, 1, 1000000000,
+                                 &common->max_seconds) == 0
+                   ? 1
+                   : -1;
     case HFC_CLI_OPT_THREADS:
         return hfc_cli_parse_int(command, "--threads", value, 0, 1024, &common->n_threads) == 0
                    ? 1

@@ -76,6 +76,8 @@ enum {
     HFC_CLI_OPT_CHUNK_MS,
     HFC_CLI_OPT_LOOKAHEAD,
     HFC_CLI_OPT_DAEMON,
+    HFC_CLI_OPT_WHOLE,
+    HFC_CLI_OPT_MAX_SECONDS,
     HFC_CLI_OPT_FIRST_OWN
 };
 
@@ -89,7 +91,8 @@ enum {
  * streaming API in chunks, or through a hificodecd daemon. */
 #define HFC_CLI_CODEC_OPTIONS                                                                  \
     {"chunk-ms", 0, 1, HFC_CLI_OPT_CHUNK_MS}, {"lookahead", 0, 1, HFC_CLI_OPT_LOOKAHEAD},      \
-        {"daemon", 0, 1, HFC_CLI_OPT_DAEMON}
+        {"daemon", 0, 1, HFC_CLI_OPT_DAEMON}, {"whole", 0, 0, HFC_CLI_OPT_WHOLE},                 \
+        {"max-seconds", 0, 1, HFC_CLI_OPT_MAX_SECONDS}
 
 #define HFC_CLI_CODEC_OPTIONS_HELP                                                             \
     "      --chunk-ms N   run through the streaming API, N ms of audio (or N/20\n"               \
@@ -98,7 +101,13 @@ enum {
     "      --lookahead F  with --chunk-ms, frames of look-ahead a non-causal model\n"           \
     "                     may use (default: all it needs, exact convolutions)\n"              \
     "      --daemon SOCK  run in the hificodecd daemon listening on SOCK instead of\n"          \
-    "                     loading a model here; the output is the same bytes\n"
+    "                     loading a model here; the output is the same bytes\n"          \
+    "      --whole        hold the whole input in memory and run the offline API\n"           \
+    "                     (by default a causal model runs files and pipes of any\n"           \
+    "                     length in pieces, in constant memory, with the same output)\n"      \
+    "      --max-seconds N  the longest input held whole (non-causal models, --whole,\n"       \
+    "                     --chunk-ms); longer is refused before memory runs out\n"            \
+    "                     (default: what the free memory holds, at 2.5 MB a second)\n"
 
 /* Help text for the shared options, to include in a command's --help. */
 #define HFC_CLI_COMMON_OPTIONS_HELP                                                            \
@@ -124,6 +133,8 @@ typedef struct hfc_cli_common {
     int chunk_ms;           /* > 0: streaming API in chunks of this many ms */
     int lookahead_frames;   /* streaming look-ahead; -1 = the model's full look-ahead */
     const char *daemon_socket; /* non-NULL: through hificodecd at this path */
+    int whole;              /* --whole: the offline API on the whole input */
+    int max_seconds;        /* --max-seconds; 0 = sized from the free memory */
     int help;
 } hfc_cli_common;
 

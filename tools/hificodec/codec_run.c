@@ -128,6 +128,54 @@ static int64_t daemon_stream(hfc_client *client, int direction, const void *in, 
     return got < 0 ? got : done;
 }
 
+/* Peak memory of the offline API per second of audio: the default model's encode
+ * grows by 2.2 MB a second (issue 15's measurement), with a margin. */
+#define OFFLINE_BYTES_PER_SECOND 2.5e6
+
+/* MemAvailable from /proc/meminfo, in bytes; 0 when it cannot be read. */
+static double available_bytes(void)
+{
+    FILE *file = fopen("/proc/meminfo", "r");
+    if (file == NULL)
+        return 0;
+    char line[256];
+    double kib = 0;
+    while (fgets(line, sizeof line, file) != NULL) {
+        if (sscanf(line, "MemAvailable: %lf kB", &kib) == 1)
+            break;
+    }
+    fclose(file);
+    return kib * 1024.0;
+}
+
+/* Refuses audio too long to hold whole before the memory runs out (a non-causal
+ * model cannot run in pieces exactly: its GroupNorm needs the whole utterance).
+ * Returns 0, or -1 after printing why. */
+static int check_offline_length(const hfc_cli_codec *codec, const hfc_cli_common *common,
+                                const char *what, double seconds)
+{
+    if (codec->model == NULL)
+        return 0; /* the daemon applies its own limits */
+    double free_bytes = available_bytes();
+    double limit = common->max_seconds > 0 ? common->max_seconds
+                   : free_bytes > 0        ? free_bytes / OFFLINE_BYTES_PER_SECOND
+                                           : 1e30;
+    if (seconds <= limit)
+        return 0;
+    hfc_cli_print_error(what,
+                        "%.0f s of audio is over the %.0f s --max-seconds limit: %s, so it is "
+                        "held whole (about %.1f GB; %.1f GB is free); split the input%s, or "
+                        "raise --max-seconds to try anyway",
+                        seconds, limit,
+                        !codec->info.causal ? "this model is not causal (its GroupNorm needs "
+                                              "the whole utterance)"
+                        : common->whole     ? "--whole runs the offline API"
+                                            : "--chunk-ms streams a whole file held in memory",
+                        seconds * OFFLINE_BYTES_PER_SECOND / 1e9, free_bytes / 1e9,
+                        codec->info.causal ? ", drop --whole/--chunk-ms" : "");
+    return -1;
+}
+
 static int64_t encode_with(const hfc_cli_codec *codec, const hfc_cli_common *common,
                            const hfc_cli_audio *audio, hfc_token *out, int64_t frames)
 {
@@ -173,6 +221,9 @@ int hfc_cli_run_encode(const hfc_cli_codec *codec, const hfc_cli_common *common,
                             info->sample_rate_hz, info->hop_samples);
         return -1;
     }
+    if (check_offline_length(codec, common, "encode",
+                             (double)audio->n_samples / info->sample_rate_hz) != 0)
+        return -1;
     hfc_token *out = malloc((size_t)frames * (size_t)info->n_codebooks * sizeof *out);
     if (out == NULL) {
         hfc_cli_print_error("encode", "out of memory for %lld frames", (long long)frames);
@@ -228,6 +279,8 @@ int hfc_cli_run_decode(const hfc_cli_codec *codec, const hfc_cli_common *common,
     *pcm = NULL;
     const hfc_model_info *info = &codec->info;
     int64_t capacity = n_frames * info->hop_samples;
+    if (check_offline_length(codec, common, "decode", (double)capacity / info->sample_rate_hz) != 0)
+        return -1;
     float *out = capacity > 0 ? malloc((size_t)capacity * sizeof *out) : NULL;
     if (out == NULL) {
         hfc_cli_print_error("decode", "out of memory for %lld frames", (long long)n_frames);

@@ -33,6 +33,8 @@ static const setting settings[] = {
     {"socket-mode", MODE, AT(socket_mode), 0, 0777, "socket permissions, octal"},
     {"socket-group", STRING, AT(socket_group), 0, 0, "socket group, name or number"},
     {"threads", INT, AT(threads), 0, 256, "real-time worker threads; 0: one per CPU"},
+    {"batch-streams", INT, AT(batch_streams), 1, 64,
+     "most streams due together a worker runs as one batch; 1: one at a time"},
     {"max-clients", INT, AT(max_clients), 1, 100000, "connections at once"},
     {"max-streams", INT, AT(max_streams), 1, 100000, "streams at once, all clients"},
     {"max-streams-per-client", INT, AT(max_streams_per_client), 1, 4096, "streams per connection"},
@@ -64,6 +66,7 @@ static void defaults(hfcd_config *c)
     c->socket_mode = 0660;
     c->max_clients = 256;
     c->max_streams = 128;
+    c->batch_streams = 8;
     c->max_streams_per_client = 16;
     c->max_message_bytes = 65536;
     c->queue_messages = 8;

@@ -14,6 +14,7 @@ typedef struct hfcd_config {
     unsigned socket_mode;         /* permission bits of the socket we create */
     char *socket_group;           /* its group (name or number), or NULL */
     int threads;                  /* real-time workers; 0: one per online CPU */
+    int batch_streams;            /* most streams a worker runs as one batch; 1: none */
     int max_clients;              /* connections at once */
     int max_streams;              /* streams at once, all connections */
     int max_streams_per_client;

@@ -3,8 +3,14 @@
  *     every epoll registration; it reads requests, validates them and queues them
  *     on their streams;
  *   real-time workers (workers.c): run streaming-mode streams from rt_queue;
- *   the utterance worker: runs utterance-mode streams (offline encode/decode) from
- *     utt_queue at a lower priority, so they never take the real-time workers;
+ *   utterance workers: run utterance-mode streams (offline encode/decode), as many
+ *     at once as there are real-time workers, so concurrent utterances use every
+ *     core. While real-time streams are open they run from utt_queue at a lower
+ *     priority, so they never take the CPU from those streams; with none open, from
+ *     utt_fast_queue at normal priority, so they keep up with in-process work on a
+ *     machine that other jobs load (a thread cannot raise its priority back once it
+ *     lowered it, hence two pools). An utterance alone in an otherwise idle daemon
+ *     runs on several threads (utterance.c);
  *   the reload thread: loads a model on SIGHUP.
  * Workers talk back to the loop through notices (notice.h), never through locks. */
 #ifndef HFCD_DAEMON_H
@@ -49,20 +55,23 @@ typedef struct hfcd_daemon {
     hfcd_watch signals, timer, notices, reloads;
 
     hfcd_model *model;           /* what new streams get; the loop's reference */
-    hfcd_jobq rt_queue, utt_queue;
-    hfcd_workers *rt_workers, *utt_workers;
+    hfcd_jobq rt_queue, utt_queue, utt_fast_queue;
+    hfcd_workers *rt_workers, *utt_workers, *utt_fast_workers;
     int n_rt_workers;
 
     hfcd_conn *conns;            /* loop-owned list */
     int n_conns;
     hfcd_conn *dropped;          /* dropped in this epoll batch; released after it */
     _Atomic int n_streams;       /* alive, until their last reference goes */
+    _Atomic int n_rt_streams;    /* of them streaming-mode (real-time) */
+    _Atomic int n_utt_running;   /* utterance flushes being computed now */
     double cpu_budget;           /* CPU share real-time streams may need; 0: no limit */
     double cpu_committed;        /* what the open real-time streams need */
 
     _Atomic(hfcd_conn *) notice_head; /* connections the workers flagged */
 
     _Atomic uint64_t frames_encoded, frames_decoded, inputs_dropped;
+    _Atomic uint64_t batches, batched_requests; /* batch turns, and the requests in them */
     hfcd_latency latency;        /* receipt to reply sent, every request */
 
     uint8_t *recv_buf;           /* the loop's receive buffer: one message */

@@ -132,7 +132,7 @@ static outcome open_stream(hfcd_conn *c, const hfc_proto_header *h, const uint8_
                              cfg->max_streams);
         return done;
     }
-    /* Utterance mode runs on its own low-priority worker: no real-time cost. */
+    /* Utterance mode runs on the low-priority utterance workers: no real-time cost. */
     double cost =
         open.mode == HFC_PROTO_MODE_STREAM ? hfcd_model_stream_cost(d->model, open.direction) : 0.0;
     if (!admit(c, &open, cost, h->stream, h->seq))

@@ -96,6 +96,16 @@ void *hfcd_jobq_pop_wait(hfcd_jobq *q)
     return item;
 }
 
+void *hfcd_jobq_pop_now(hfcd_jobq *q)
+{
+    if (atomic_load_explicit(&q->stopping, memory_order_acquire) || sem_trywait(&q->items) != 0)
+        return NULL;
+    void *item;
+    while (!(item = try_pop(q)))
+        sched_yield();
+    return item;
+}
+
 void hfcd_jobq_stop(hfcd_jobq *q, int n_waiters)
 {
     atomic_store_explicit(&q->stopping, 1, memory_order_release);

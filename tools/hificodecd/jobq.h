@@ -35,6 +35,9 @@ int hfcd_jobq_push(hfcd_jobq *q, void *item);
 /* Blocks until an item is queued and returns it; NULL once hfcd_jobq_stop was called. */
 void *hfcd_jobq_pop_wait(hfcd_jobq *q);
 
+/* An item if one is queued now, else NULL, without blocking. */
+void *hfcd_jobq_pop_now(hfcd_jobq *q);
+
 /* Wakes n_waiters blocked in pop_wait, which then return NULL. */
 void hfcd_jobq_stop(hfcd_jobq *q, int n_waiters);
 

@@ -64,22 +64,32 @@ static int serve(hfcd_daemon *d)
     hfcd_latency_init(&d->latency);
     if (!(d->recv_buf = malloc((size_t)cfg->max_message_bytes)) ||
         hfcd_jobq_init(&d->rt_queue, (size_t)cfg->max_streams + 1) != 0 ||
-        hfcd_jobq_init(&d->utt_queue, (size_t)cfg->max_streams + 1) != 0) {
+        hfcd_jobq_init(&d->utt_queue, (size_t)cfg->max_streams + 1) != 0 ||
+        hfcd_jobq_init(&d->utt_fast_queue, (size_t)cfg->max_streams + 1) != 0) {
         hfcd_log(HFCD_LOG_ERROR, "out of memory");
         return 1;
     }
     if (hfcd_listen_open(d) != 0 || hfcd_loop_init(d) != 0)
         return 1;
-    d->rt_workers = hfcd_workers_start(&d->rt_queue, d->n_rt_workers, 0, "hfcd-rt");
-    d->utt_workers = hfcd_workers_start(&d->utt_queue, 1, UTTERANCE_NICE, "hfcd-utt");
-    if (!d->rt_workers || !d->utt_workers)
+    d->rt_workers =
+        hfcd_workers_start(&d->rt_queue, d->n_rt_workers, 0, cfg->batch_streams, "hfcd-rt");
+    /* As many utterance workers as real-time ones in each utterance pool (the
+     * low-priority one while real-time streams are open, the other without):
+     * concurrent utterances share every core. */
+    d->utt_workers =
+        hfcd_workers_start(&d->utt_queue, d->n_rt_workers, UTTERANCE_NICE, 1, "hfcd-utt");
+    d->utt_fast_workers =
+        hfcd_workers_start(&d->utt_fast_queue, d->n_rt_workers, 0, 1, "hfcd-uttf");
+    if (!d->rt_workers || !d->utt_workers || !d->utt_fast_workers)
         return 1;
     hfcd_log(HFCD_LOG_INFO, "ready: %d real-time workers, CPU budget %.2f%s", d->n_rt_workers,
              d->cpu_budget, d->cpu_budget > 0 ? "" : " (no admission control)");
     hfcd_sd_notifyf("READY=1\nSTATUS=ready: %d workers, CPU budget %.2f", d->n_rt_workers,
                     d->cpu_budget);
     int status = hfcd_loop_run(d);
-    hfcd_log(HFCD_LOG_INFO, "stopped");
+    hfcd_log(HFCD_LOG_INFO, "stopped; %llu requests ran in %llu batches",
+             (unsigned long long)atomic_load(&d->batched_requests),
+             (unsigned long long)atomic_load(&d->batches));
     return status;
 }
 
@@ -135,6 +145,7 @@ int main(int argc, char **argv)
     }
     wait_for_streams(&d);
     hfcd_workers_stop(d.utt_workers); /* joined before anything they use goes */
+    hfcd_workers_stop(d.utt_fast_workers);
     hfcd_workers_stop(d.rt_workers);
     if (d.reloading) {
         pthread_join(d.reload_thread, NULL);
@@ -146,6 +157,7 @@ int main(int argc, char **argv)
     hfcd_loop_free(&d);
     hfcd_jobq_free(&d.rt_queue);
     hfcd_jobq_free(&d.utt_queue);
+    hfcd_jobq_free(&d.utt_fast_queue);
     hfcd_model_unref(d.model);
     free(d.recv_buf);
     hfcd_config_free(&cfg);

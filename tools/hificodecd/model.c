@@ -81,6 +81,7 @@ hfcd_model *hfcd_model_load(const char *path)
         return NULL;
     }
     atomic_init(&m->refs, 1);
+    pthread_mutex_init(&m->wide_lock, NULL);
     hfc_model_options options;
     hfc_model_options_init(&options);
     options.log = hfcd_log_from_library;
@@ -118,8 +119,36 @@ void hfcd_model_unref(hfcd_model *model)
 {
     if (!model || atomic_fetch_sub_explicit(&model->refs, 1, memory_order_acq_rel) != 1)
         return;
+    hfc_encoder_destroy(model->wide_encoder);
+    hfc_decoder_destroy(model->wide_decoder);
+    pthread_mutex_destroy(&model->wide_lock);
     hfc_model_free(model->model);
     free(model);
+}
+
+int hfcd_model_borrow_wide(hfcd_model *model, int n_threads)
+{
+    if (pthread_mutex_trylock(&model->wide_lock) != 0)
+        return 0;
+    if (!model->wide_encoder) {
+        hfc_encoder_options eo;
+        hfc_encoder_options_init(&eo);
+        eo.n_threads = n_threads;
+        hfc_decoder_options dopt;
+        hfc_decoder_options_init(&dopt);
+        dopt.n_threads = n_threads;
+        model->wide_encoder = hfc_encoder_create(model->model, &eo, NULL);
+        model->wide_decoder = hfc_decoder_create(model->model, &dopt, NULL);
+    }
+    if (model->wide_encoder && model->wide_decoder)
+        return 1;
+    pthread_mutex_unlock(&model->wide_lock);
+    return 0;
+}
+
+void hfcd_model_return_wide(hfcd_model *model)
+{
+    pthread_mutex_unlock(&model->wide_lock);
 }
 
 /* Moves one direction's accumulated timings into *us, weighting the new mean by

@@ -5,6 +5,7 @@
 #ifndef HFCD_MODEL_H
 #define HFCD_MODEL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -24,11 +25,23 @@ typedef struct hfcd_model {
     /* The workers' timings since the last update, summed. */
     _Atomic uint64_t encode_ns, encode_frames;
     _Atomic uint64_t decode_ns, decode_frames;
+    /* An offline encoder and decoder with a worker thread per core, lent to an
+     * utterance that runs alone in an otherwise idle daemon (utterance.c). Made by
+     * the first borrower; one borrower at a time. */
+    pthread_mutex_t wide_lock;
+    hfc_encoder *wide_encoder;
+    hfc_decoder *wide_decoder;
 } hfcd_model;
 
 /* Loads path and measures its per-frame cost (about a second of CPU at most).
  * NULL on failure, with the reason logged. The result holds one reference. */
 hfcd_model *hfcd_model_load(const char *path);
+
+/* The wide codec for n_threads (creating it on first use), with wide_lock held:
+ * 1, or 0 when another utterance holds it or it cannot be made. Utterance workers
+ * only; hfcd_model_return_wide gives it back. */
+int hfcd_model_borrow_wide(hfcd_model *model, int n_threads);
+void hfcd_model_return_wide(hfcd_model *model);
 
 void hfcd_model_ref(hfcd_model *model);
 void hfcd_model_unref(hfcd_model *model);

@@ -115,7 +115,9 @@ hfcd_stream *hfcd_stream_create(hfcd_daemon *d, hfcd_conn *conn, uint32_t id,
     s->mode = open->mode;
     s->drop_when_full = (open->flags & HFC_PROTO_OPEN_DROP) != 0;
     s->rate_hz = open->sample_rate_hz ? open->sample_rate_hz : (uint32_t)model->info.sample_rate_hz;
-    s->queue = s->mode == HFC_PROTO_MODE_UTTERANCE ? &d->utt_queue : &d->rt_queue;
+    if (s->mode != HFC_PROTO_MODE_UTTERANCE)
+        atomic_fetch_add(&d->n_rt_streams, 1);
+    s->queue = hfcd_stream_queue(s);
     s->max_payload = (uint32_t)cfg->max_message_bytes - HFC_PROTO_HEADER_BYTES;
     s->max_samples = s->max_payload / (uint32_t)s->bytes_per_sample;
     /* Tokens per request: as many as fit, but no more than one PCM_OUT can answer
@@ -166,8 +168,18 @@ void hfcd_stream_unref(hfcd_stream *s)
     hfcd_ring_free(&s->ring);
     hfcd_model_unref(s->model);
     hfcd_conn_unref(s->conn);
+    if (s->mode != HFC_PROTO_MODE_UTTERANCE)
+        atomic_fetch_sub(&d->n_rt_streams, 1);
     free(s);
     atomic_fetch_sub(&d->n_streams, 1);
+}
+
+hfcd_jobq *hfcd_stream_queue(const hfcd_stream *s)
+{
+    hfcd_daemon *d = s->daemon;
+    if (s->mode != HFC_PROTO_MODE_UTTERANCE)
+        return &d->rt_queue;
+    return atomic_load(&d->n_rt_streams) > 0 ? &d->utt_queue : &d->utt_fast_queue;
 }
 
 void hfcd_stream_schedule(hfcd_stream *s)
@@ -178,6 +190,7 @@ void hfcd_stream_schedule(hfcd_stream *s)
     if (atomic_exchange(&s->scheduled, 1))
         return;
     hfcd_stream_ref(s); /* the queue's */
+    s->queue = hfcd_stream_queue(s);
     if (hfcd_jobq_push(s->queue, s) != 0) {
         /* Cannot happen: the queue holds max-streams, each stream at most once. */
         atomic_store(&s->scheduled, 0);

@@ -35,7 +35,7 @@ struct hfcd_stream {
     hfcd_daemon *daemon;
     hfcd_conn *conn;         /* referenced */
     hfcd_model *model;       /* referenced */
-    hfcd_jobq *queue;        /* rt_queue or utt_queue */
+    hfcd_jobq *queue;        /* the queue it was last put on (hfcd_stream_queue) */
     uint32_t id;
     int direction;           /* HFC_PROTO_DIR_* */
     int sample_format;
@@ -84,6 +84,11 @@ void hfcd_stream_unref(hfcd_stream *s);
 /* Makes sure a worker will run the stream (no-op if it is queued or running). */
 void hfcd_stream_schedule(hfcd_stream *s);
 
+/* The run queue the stream belongs on now: rt_queue for streaming mode; for
+ * utterance mode utt_queue while real-time streams are open, else
+ * utt_fast_queue (daemon.h). */
+hfcd_jobq *hfcd_stream_queue(const hfcd_stream *s);
+
 /* Event loop: queues the daemon's own FAIL record, so the stream's ERROR goes out
  * after the replies before it; the stream then ends. 0, or -1 when its ring is
  * full (the caller holds the request that failed and tries again). */
@@ -95,6 +100,28 @@ void hfcd_stream_open_ok(const hfcd_stream *s, hfc_proto_open_ok *ok);
 /* Worker side (stream_run.c): one turn of the stream, then the decision whether it
  * runs again. Takes over the queue's reference. */
 void hfcd_stream_run_turn(hfcd_stream *s);
+
+/* Pieces of a turn for the batch turn (stream_batch.c), worker only:
+ *   hfcd_stream_account: adds cpu_ns and frames of one direction (HFC_PROTO_DIR_*)
+ *     to the model's measured cost and the daemon's counters;
+ *   hfcd_stream_encoded / _decoded: the reply to request seq, from s->tokens
+ *     (n_frames) or s->model_pcm (n_samples), or the codec's error when negative;
+ *   hfcd_stream_pop_request: drops the request handled and wakes the loop if it
+ *     holds one for the full ring. */
+void hfcd_stream_account(hfcd_stream *s, int direction, int64_t cpu_ns, uint64_t frames);
+void hfcd_stream_encoded(hfcd_stream *s, uint32_t seq, int64_t n_frames);
+void hfcd_stream_decoded(hfcd_stream *s, uint32_t seq, int64_t n_samples);
+void hfcd_stream_pop_request(hfcd_stream *s);
+
+/* Batch turns (stream_batch.c): what the next request of a stream the worker holds
+ * can join, HFC_PROTO_DIR_ENCODE (one hop of PCM at the model's rate) or _DECODE
+ * (one frame of tokens), or 0 (a normal turn). */
+int hfcd_stream_batch_kind(hfcd_stream *s);
+
+/* Handles that request of each of n streams of one model and kind in one batched
+ * codec call, then gives each its turn (hfcd_stream_run_turn: the replies go out,
+ * later requests follow, the queue's reference is handed on). */
+void hfcd_stream_run_batch(hfcd_stream *const *s, int n, int kind);
 
 /* A PCM_IN record's samples as float at the model's rate (resampled into
  * model_pcm, or converted into client_pcm); *n_samples their count. Worker only. */

@@ -3,7 +3,7 @@
  * its turn in order and a deep queue cannot hog a worker, yet one frame's work
  * stays on one core with warm caches. Streaming-mode requests go straight through
  * the codec, and nothing on that path allocates, locks or logs; utterance mode
- * gathers and may allocate (utterance.c, on its own low-priority worker). */
+ * gathers and may allocate (utterance.c, on the low-priority utterance workers). */
 #include <stdio.h>
 #include <time.h>
 
@@ -44,6 +44,18 @@ const float *hfcd_stream_input_pcm(hfcd_stream *s, const hfcd_record *rec, size_
     return s->model_pcm;
 }
 
+void hfcd_stream_account(hfcd_stream *s, int direction, int64_t cpu_ns, uint64_t frames)
+{
+    hfcd_model *m = s->model;
+    const int enc = direction == HFC_PROTO_DIR_ENCODE;
+    atomic_fetch_add_explicit(enc ? &m->encode_ns : &m->decode_ns, (uint64_t)cpu_ns,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(enc ? &m->encode_frames : &m->decode_frames, frames,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(enc ? &s->daemon->frames_encoded : &s->daemon->frames_decoded,
+                              frames, memory_order_relaxed);
+}
+
 /* Encodes n model-rate samples into tokens + *n_frames; returns 0 or a status. */
 static int64_t encode(hfcd_stream *s, const float *pcm, size_t n, size_t *n_frames)
 {
@@ -54,12 +66,17 @@ static int64_t encode(hfcd_stream *s, const float *pcm, size_t n, size_t *n_fram
                                    (int64_t)(s->tokens_cap - *n_frames));
     if (got < 0)
         return got;
-    atomic_fetch_add_explicit(&m->encode_ns, (uint64_t)(thread_cpu_ns() - t0),
-                              memory_order_relaxed);
-    atomic_fetch_add_explicit(&m->encode_frames, (uint64_t)got, memory_order_relaxed);
-    atomic_fetch_add_explicit(&s->daemon->frames_encoded, (uint64_t)got, memory_order_relaxed);
+    hfcd_stream_account(s, HFC_PROTO_DIR_ENCODE, thread_cpu_ns() - t0, (uint64_t)got);
     *n_frames += (size_t)got;
     return 0;
+}
+
+void hfcd_stream_encoded(hfcd_stream *s, uint32_t seq, int64_t n_frames)
+{
+    if (n_frames < 0)
+        fail_codec(s, seq, "encode", n_frames);
+    else if (hfcd_emit_tokens(s, seq, 0, s->tokens, (size_t)n_frames) != 0)
+        fail_sizing(s, seq);
 }
 
 static void handle_pcm(hfcd_stream *s, const hfcd_record *rec)
@@ -67,10 +84,7 @@ static void handle_pcm(hfcd_stream *s, const hfcd_record *rec)
     size_t n, n_frames = 0;
     const float *pcm = hfcd_stream_input_pcm(s, rec, &n);
     int64_t st = encode(s, pcm, n, &n_frames);
-    if (st < 0)
-        fail_codec(s, rec->seq, "encode", st);
-    else if (hfcd_emit_tokens(s, rec->seq, 0, s->tokens, n_frames) != 0)
-        fail_sizing(s, rec->seq);
+    hfcd_stream_encoded(s, rec->seq, st < 0 ? st : (int64_t)n_frames);
 }
 
 /* Model-rate PCM from the decoder to the client's rate and out, as one reply. */
@@ -88,6 +102,14 @@ static int emit_decoded(hfcd_stream *s, uint32_t seq, uint16_t flags, size_t n, 
     return hfcd_emit_pcm(s, seq, flags, out, n);
 }
 
+void hfcd_stream_decoded(hfcd_stream *s, uint32_t seq, int64_t n_samples)
+{
+    if (n_samples < 0)
+        fail_codec(s, seq, "decode", n_samples);
+    else if (emit_decoded(s, seq, 0, (size_t)n_samples, 0) != 0)
+        fail_sizing(s, seq);
+}
+
 static void handle_tokens(hfcd_stream *s, const hfcd_record *rec)
 {
     hfcd_model *m = s->model;
@@ -96,16 +118,9 @@ static void handle_tokens(hfcd_stream *s, const hfcd_record *rec)
     int64_t t0 = thread_cpu_ns();
     int64_t n = hfc_decoder_push(s->decoder, s->tokens, rec->count, s->model_pcm,
                                  (int64_t)s->model_pcm_cap);
-    if (n < 0) {
-        fail_codec(s, rec->seq, "decode", n);
-        return;
-    }
-    atomic_fetch_add_explicit(&m->decode_ns, (uint64_t)(thread_cpu_ns() - t0),
-                              memory_order_relaxed);
-    atomic_fetch_add_explicit(&m->decode_frames, rec->count, memory_order_relaxed);
-    atomic_fetch_add_explicit(&s->daemon->frames_decoded, rec->count, memory_order_relaxed);
-    if (emit_decoded(s, rec->seq, 0, (size_t)n, 0) != 0)
-        fail_sizing(s, rec->seq);
+    if (n >= 0)
+        hfcd_stream_account(s, HFC_PROTO_DIR_DECODE, thread_cpu_ns() - t0, rec->count);
+    hfcd_stream_decoded(s, rec->seq, n);
 }
 
 /* FLUSH in streaming mode: what each direction holds back, then FLUSHED. */
@@ -181,6 +196,14 @@ static void handle(hfcd_stream *s, const hfcd_record *rec)
     }
 }
 
+void hfcd_stream_pop_request(hfcd_stream *s)
+{
+    hfcd_ring_pop(&s->ring);
+    atomic_thread_fence(memory_order_seq_cst); /* pairs with hold() in dispatch.c */
+    if (atomic_exchange(&s->wake_loop, 0))
+        hfcd_notice(s->conn);
+}
+
 /* One turn. Returns with the stream blocked, finished, killed, idle, or after
  * REQUESTS_PER_TURN requests. */
 static void run(hfcd_stream *s)
@@ -215,16 +238,21 @@ static void run(hfcd_stream *s)
         if (!rec)
             return;
         handle(s, rec);
-        hfcd_ring_pop(&s->ring);
-        atomic_thread_fence(memory_order_seq_cst); /* pairs with hold() in dispatch.c */
-        if (atomic_exchange(&s->wake_loop, 0))
-            hfcd_notice(s->conn);
+        hfcd_stream_pop_request(s);
         handled++;
     }
 }
 
 void hfcd_stream_run_turn(hfcd_stream *s)
 {
+    /* An utterance taken at normal priority after a real-time stream opened moves
+     * to the low-priority pool (taking the queue's reference with it). */
+    hfcd_jobq *q = hfcd_stream_queue(s);
+    if (q != s->queue) {
+        s->queue = q;
+        if (hfcd_jobq_push(q, s) == 0)
+            return;
+    }
     run(s);
     /* Work of our own that is left (read while the stream is still ours). */
     int own = !hfcd_outq_empty(&s->out) || atomic_load(&s->ending) ||
@@ -238,6 +266,7 @@ void hfcd_stream_run_turn(hfcd_stream *s)
     int more = !atomic_load(&s->killed) && !atomic_load(&s->finished) &&
                !atomic_load(&s->blocked) && (own || hfcd_ring_count(&s->ring) > 0);
     if (more && !atomic_exchange(&s->scheduled, 1)) {
+        s->queue = hfcd_stream_queue(s);
         if (hfcd_jobq_push(s->queue, s) == 0)
             return; /* the queue takes over our reference */
         atomic_store(&s->scheduled, 0);

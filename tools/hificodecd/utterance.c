@@ -110,6 +110,52 @@ static void fail(hfcd_stream *s, uint32_t seq, const char *what, int64_t status)
     hfcd_emit_error(s, seq, (int)status, text);
 }
 
+/* Each utterance worker keeps a one-thread offline encoder and decoder for the
+ * model it served last: their working memory (the library keeps it between offline
+ * calls) then serves job after job, where a fresh codec per stream faulted every
+ * page of it in again, all workers at once. Freed when the thread ends. */
+typedef struct worker_codec {
+    hfcd_model *model; /* referenced */
+    hfc_encoder *encoder;
+    hfc_decoder *decoder;
+} worker_codec;
+
+static _Thread_local worker_codec own_codec;
+
+void hfcd_utterance_thread_done(void)
+{
+    hfc_encoder_destroy(own_codec.encoder);
+    hfc_decoder_destroy(own_codec.decoder);
+    hfcd_model_unref(own_codec.model);
+    memset(&own_codec, 0, sizeof own_codec);
+}
+
+/* The calling worker's codec for m, or NULL when it cannot be made. */
+static worker_codec *worker_codec_for(hfcd_model *m)
+{
+    if (own_codec.model != m) {
+        hfcd_utterance_thread_done();
+        hfcd_model_ref(m);
+        own_codec.model = m;
+        own_codec.encoder = hfc_encoder_create(m->model, NULL, NULL);
+        own_codec.decoder = hfc_decoder_create(m->model, NULL, NULL);
+    }
+    return own_codec.encoder && own_codec.decoder ? &own_codec : NULL;
+}
+
+/* An utterance computed while no other is and no real-time stream is open borrows
+ * the model's wide codec and uses every core; otherwise the worker's own one-thread
+ * codec (the stream's if that cannot be made), so concurrent utterances spread over
+ * the workers without oversubscribing them. Offline results depend neither on the
+ * codec object nor on the thread count, so all give the same bits. */
+static int borrow_wide(hfcd_stream *s)
+{
+    hfcd_daemon *d = s->daemon;
+    return d->n_rt_workers > 1 && atomic_load(&d->n_rt_streams) == 0 &&
+           atomic_load(&d->n_utt_running) == 1 &&
+           hfcd_model_borrow_wide(s->model, d->n_rt_workers);
+}
+
 static int encode(hfcd_stream *s, uint32_t seq)
 {
     hfcd_utterance *u = s->utterance;
@@ -126,8 +172,15 @@ static int encode(hfcd_stream *s, uint32_t seq)
         return -1;
     }
     static const float no_samples[1];
-    int64_t got = hfc_encoder_encode(s->encoder, u->pcm ? u->pcm : no_samples, (int64_t)u->n_pcm,
+    const int wide = borrow_wide(s);
+    const worker_codec *own = wide ? NULL : worker_codec_for(s->model);
+    int64_t got = hfc_encoder_encode(wide  ? s->model->wide_encoder
+                                     : own ? own->encoder
+                                           : s->encoder,
+                                     u->pcm ? u->pcm : no_samples, (int64_t)u->n_pcm,
                                      u->out_tokens, frames);
+    if (wide)
+        hfcd_model_return_wide(s->model);
     u->n_pcm = 0;
     if (got < 0) {
         fail(s, seq, "encode", got);
@@ -143,9 +196,16 @@ static int decode(hfcd_stream *s, uint32_t seq)
     int64_t n = hfc_model_samples_for_frames(s->model->model, (int64_t)u->n_frames);
     float *pcm = malloc((n > 0 ? (size_t)n : 1) * sizeof *pcm);
     static const hfc_token no_tokens[1];
-    int64_t got = pcm ? hfc_decoder_decode(s->decoder, u->tokens ? u->tokens : no_tokens,
+    const int wide = pcm && borrow_wide(s);
+    const worker_codec *own = wide ? NULL : worker_codec_for(s->model);
+    int64_t got = pcm ? hfc_decoder_decode(wide  ? s->model->wide_decoder
+                                           : own ? own->decoder
+                                                 : s->decoder,
+                                           u->tokens ? u->tokens : no_tokens,
                                            (int64_t)u->n_frames, pcm, n)
                       : HFC_ERR_NO_MEMORY;
+    if (wide)
+        hfcd_model_return_wide(s->model);
     u->n_frames = 0;
     if (got < 0) {
         free(pcm);
@@ -184,15 +244,19 @@ void hfcd_utterance_handle(hfcd_stream *s, const hfcd_record *rec)
     case HFC_MSG_TOKENS_IN:
         add_tokens(s, rec);
         break;
-    case HFC_MSG_FLUSH:
-        if ((rec->count & HFC_PROTO_DIR_ENCODE) && encode(s, rec->seq) != 0)
-            break;
-        if ((rec->count & HFC_PROTO_DIR_DECODE) && decode(s, rec->seq) != 0)
+    case HFC_MSG_FLUSH: {
+        atomic_fetch_add(&s->daemon->n_utt_running, 1);
+        int st = (rec->count & HFC_PROTO_DIR_ENCODE) ? encode(s, rec->seq) : 0;
+        if (st == 0 && (rec->count & HFC_PROTO_DIR_DECODE))
+            st = decode(s, rec->seq);
+        atomic_fetch_sub(&s->daemon->n_utt_running, 1);
+        if (st != 0)
             break;
         u->sending = 1;
         u->seq = rec->seq;
         u->directions = rec->count;
         break;
+    }
     default:
         break;
     }

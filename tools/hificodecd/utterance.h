@@ -1,7 +1,7 @@
 /* Utterance mode: the stream gathers its whole input (PCM at the model's rate, or
  * tokens), runs the offline hfc_encoder_encode / hfc_decoder_decode at FLUSH, so
  * the result equals the in-process offline call exactly, and sends it in pieces of
- * one message each. This runs on the utterance worker, which may allocate. */
+ * one message each. This runs on the utterance workers, which may allocate. */
 #ifndef HFCD_UTTERANCE_H
 #define HFCD_UTTERANCE_H
 
@@ -19,5 +19,8 @@ int hfcd_utterance_next_piece(hfcd_stream *s);
 
 /* Whether a flush's result is still being sent. */
 int hfcd_utterance_pending(const hfcd_stream *s);
+
+/* A worker thread ends: frees the codec it kept for utterances (if any). */
+void hfcd_utterance_thread_done(void);
 
 #endif

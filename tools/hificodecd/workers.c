@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "stream.h"
+#include "utterance.h"
 
 typedef struct worker {
     hfcd_workers *pool;
@@ -24,9 +25,37 @@ struct hfcd_workers {
     hfcd_jobq *queue;
     int n;
     int nice_level;
+    int batch;
     char name[12];
     worker *threads;
 };
+
+/* s has a frame of kind due: takes the streams queued now (up to the batch size),
+ * batches those with a frame of the same kind and model, and gives the others a
+ * turn of their own after the batch. Streams are queued only when they have work,
+ * so under load the queue holds the streams due together; idle, a batch is one
+ * stream and costs nothing extra. */
+static void run_batch(hfcd_workers *pool, hfcd_stream *s, int kind)
+{
+    hfcd_stream *batch[64], *others[64];
+    int n = 1, n_others = 0;
+    batch[0] = s;
+    while (n + n_others < pool->batch) {
+        hfcd_stream *t = hfcd_jobq_pop_now(pool->queue);
+        if (!t)
+            break;
+        if (t->model == s->model && hfcd_stream_batch_kind(t) == kind)
+            batch[n++] = t;
+        else
+            others[n_others++] = t;
+    }
+    if (n > 1)
+        hfcd_stream_run_batch(batch, n, kind);
+    else
+        hfcd_stream_run_turn(s);
+    for (int i = 0; i < n_others; i++)
+        hfcd_stream_run_turn(others[i]);
+}
 
 static void *worker_main(void *arg)
 {
@@ -41,15 +70,22 @@ static void *worker_main(void *arg)
         hfcd_log(HFCD_LOG_WARN, "%s: cannot lower the priority", name);
     for (;;) {
         hfcd_stream *s = hfcd_jobq_pop_wait(pool->queue);
-        if (!s)
+        if (!s) {
+            hfcd_utterance_thread_done();
             return NULL;
+        }
         atomic_store_explicit(&self->turn_started_ms, hfcd_now_ms(), memory_order_relaxed);
-        hfcd_stream_run_turn(s);
+        const int kind = pool->batch > 1 ? hfcd_stream_batch_kind(s) : 0;
+        if (kind)
+            run_batch(pool, s, kind);
+        else
+            hfcd_stream_run_turn(s);
         atomic_store_explicit(&self->turn_started_ms, 0, memory_order_relaxed);
     }
 }
 
-hfcd_workers *hfcd_workers_start(hfcd_jobq *queue, int n, int nice_level, const char *name)
+hfcd_workers *hfcd_workers_start(hfcd_jobq *queue, int n, int nice_level, int batch,
+                                 const char *name)
 {
     hfcd_workers *w = calloc(1, sizeof *w);
     if (!w || !(w->threads = calloc((size_t)n, sizeof *w->threads))) {
@@ -58,6 +94,7 @@ hfcd_workers *hfcd_workers_start(hfcd_jobq *queue, int n, int nice_level, const 
     }
     w->queue = queue;
     w->nice_level = nice_level;
+    w->batch = batch < 64 ? batch : 64;
     snprintf(w->name, sizeof w->name, "%s", name);
     for (int i = 0; i < n; i++) {
         worker *t = &w->threads[i];

@@ -10,9 +10,12 @@
 
 typedef struct hfcd_workers hfcd_workers;
 
-/* n threads on queue; nice_level > 0 lowers their priority (the utterance pool).
- * NULL on failure. */
-hfcd_workers *hfcd_workers_start(hfcd_jobq *queue, int n, int nice_level, const char *name);
+/* n threads on queue; nice_level > 0 lowers their priority (the utterance pool);
+ * batch > 1: a thread that takes a stream with a frame due also takes up to
+ * batch - 1 more from the queue and runs those with a frame of the same kind as
+ * one batch (hfcd_stream_run_batch). NULL on failure. */
+hfcd_workers *hfcd_workers_start(hfcd_jobq *queue, int n, int nice_level, int batch,
+                                 const char *name);
 
 /* Stops the threads (each finishes its current turn) and joins them. */
 void hfcd_workers_stop(hfcd_workers *w);

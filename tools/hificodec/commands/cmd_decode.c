@@ -1,6 +1,7 @@
 /* hificodec decode: token file -> audio file. */
 #include "audio_io.h"
 #include "cli_common.h"
+#include "codec_chunked.h"
 #include "codec_run.h"
 #include "commands.h"
 #include "file_io.h"
@@ -90,6 +91,12 @@ int hfc_cmd_decode(int argc, char **argv)
     hfc_cli_codec codec;
     if (hfc_cli_codec_open(&codec, &common, "decode") != 0)
         return HFC_CLI_EXIT_FAILURE;
+    if (hfc_cli_chunked_applies(&codec, &common)) {
+        int chunked = hfc_cli_chunked_decode(&codec, &common, paths[0], paths[1], own.as_float,
+                                             own.force);
+        hfc_cli_codec_close(&codec);
+        return chunked;
+    }
     const hfc_model_info info = codec.info;
     const char *in_name = hfc_cli_input_name(paths[0]);
     int status = HFC_CLI_EXIT_FAILURE;

@@ -1,6 +1,7 @@
 /* hificodec encode: audio file -> token file. */
 #include "audio_io.h"
 #include "cli_common.h"
+#include "codec_chunked.h"
 #include "codec_run.h"
 #include "commands.h"
 #include "file_io.h"
@@ -95,6 +96,11 @@ int hfc_cmd_encode(int argc, char **argv)
     hfc_cli_codec codec;
     if (hfc_cli_codec_open(&codec, &common, "encode") != 0)
         return HFC_CLI_EXIT_FAILURE;
+    if (hfc_cli_chunked_applies(&codec, &common)) {
+        int chunked = hfc_cli_chunked_encode(&codec, &common, paths[0], paths[1], format);
+        hfc_cli_codec_close(&codec);
+        return chunked;
+    }
     hfc_token_header header;
     hfc_cli_header_for_codec(&codec, &header);
     int status = HFC_CLI_EXIT_FAILURE;

@@ -42,6 +42,7 @@ static void print_info(const char *path, const hfc_model_info *info)
     printf("causal: %s\n", info->causal ? "yes" : "no");
     printf("model id: %016" PRIx64 "\n", info->model_id);
     printf("cpu path: %s\n", info->cpu_path != NULL ? info->cpu_path : "?");
+    printf("precision: %s decoder, fp32 encoder\n", info->precision != NULL ? info->precision : "?");
 }
 
 int hfc_cmd_info(int argc, char **argv)

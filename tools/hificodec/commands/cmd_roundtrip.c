@@ -1,6 +1,7 @@
 /* hificodec roundtrip: audio -> tokens -> audio in one process, no token file. */
 #include "audio_io.h"
 #include "cli_common.h"
+#include "codec_chunked.h"
 #include "codec_run.h"
 #include "commands.h"
 #include "file_io.h"
@@ -127,6 +128,11 @@ int hfc_cmd_roundtrip(int argc, char **argv)
     hfc_cli_codec codec;
     if (hfc_cli_codec_open(&codec, &common, "roundtrip") != 0)
         return HFC_CLI_EXIT_FAILURE;
+    if (hfc_cli_chunked_applies(&codec, &common)) {
+        int chunked = hfc_cli_chunked_roundtrip(&codec, &common, paths[0], paths[1], as_float);
+        hfc_cli_codec_close(&codec);
+        return chunked;
+    }
     const hfc_model_info info = codec.info;
     int status = HFC_CLI_EXIT_FAILURE;
     hfc_cli_audio audio;

@@ -1,5 +1,7 @@
 #include "corpus_job.h"
 
+#include "audio_source.h"
+
 #include "audio_io.h"
 #include "error_text.h"
 #include "token_file.h"
@@ -82,6 +84,68 @@ static int tokens_complete(const char *output, const hfc_model *model)
     return complete;
 }
 
+/* A causal model's file through the streaming encoder, read a piece at a time
+ * (audio_source.h): the audio is never held whole, only the tokens (0.4 KB a second
+ * of the default model), and they are hfc_encoder_encode's. Returns the frames in
+ * the malloc'd *tokens (also 0: too short), or -1 with one line in err. */
+static int64_t encode_streaming(hfc_encoder *encoder, const hfc_model_info *info,
+                                const char *source, hfc_token **tokens, int64_t *n_samples,
+                                char *err, size_t err_bytes)
+{
+    enum { PIECE = 16384 };
+    *tokens = NULL;
+    *n_samples = 0;
+    hfc_cli_audio_source *input = hfc_cli_audio_source_open(source, info->sample_rate_hz, err,
+                                                            err_bytes);
+    if (input == NULL)
+        return -1;
+    const int hop = info->hop_samples, nc = info->n_codebooks;
+    const int64_t room = PIECE / hop + hfc_encoder_latency(encoder) / hop + 4;
+    int64_t n_frames = 0, capacity = 0, got = 0;
+    hfc_encoder_reset(encoder);
+    for (int at_end = 0; got >= 0 && !at_end;) {
+        const float *samples;
+        int64_t n = hfc_cli_audio_source_read(input, &samples, err, err_bytes);
+        if (n < 0) {
+            got = -1;
+            break;
+        }
+        at_end = n == 0;
+        for (int64_t at = 0; got >= 0 && (at < n || (at_end && at == 0)); at += PIECE) {
+            if (n_frames + room > capacity) {
+                int64_t grown_capacity = capacity > 0 ? capacity * 2 : 4096;
+                while (grown_capacity < n_frames + room)
+                    grown_capacity *= 2;
+                hfc_token *grown =
+                    realloc(*tokens, (size_t)(grown_capacity * nc) * sizeof *grown);
+                if (grown == NULL) {
+                    got = hfc_cli_fail(err, err_bytes, "out of memory");
+                    break;
+                }
+                *tokens = grown;
+                capacity = grown_capacity;
+            }
+            int64_t piece = n - at < PIECE ? n - at : PIECE;
+            got = at_end ? hfc_encoder_flush(encoder, *tokens + n_frames * nc, capacity - n_frames)
+                         : hfc_encoder_push(encoder, samples + at, piece,
+                                            *tokens + n_frames * nc, capacity - n_frames);
+            if (got < 0)
+                snprintf(err, err_bytes, "%s", hfc_strerror((int)got));
+            else
+                n_frames += got;
+        }
+        *n_samples += n;
+    }
+    hfc_encoder_reset(encoder);
+    hfc_cli_audio_source_close(input);
+    if (got < 0) {
+        free(*tokens);
+        *tokens = NULL;
+        return -1;
+    }
+    return n_frames;
+}
+
 void hfc_corpus_tokenize_file(hfc_encoder *encoder, const hfc_model *model, const char *source,
                               const char *output, const hfc_corpus_job_options *options,
                               hfc_corpus_result *result)
@@ -96,23 +160,40 @@ void hfc_corpus_tokenize_file(hfc_encoder *encoder, const hfc_model *model, cons
     char err[512];
     double start = seconds_now();
     hfc_cli_audio audio;
-    if (hfc_cli_audio_read(source, info.sample_rate_hz, &audio, err, sizeof err) != 0) {
-        fail(result, "", err);
-        return;
+    memset(&audio, 0, sizeof audio);
+    hfc_token *tokens = NULL;
+    int64_t got, n_samples;
+    double read_end;
+    if (info.causal) {
+        /* Reading and encoding interleave here: their times go to the codec. */
+        read_end = start;
+        got = encode_streaming(encoder, &info, source, &tokens, &n_samples, err, sizeof err);
+        if (got < 0) {
+            fail(result, "", err);
+            return;
+        }
+        if (got == 0)
+            got = HFC_ERR_TOO_SHORT;
+    } else {
+        if (hfc_cli_audio_read(source, info.sample_rate_hz, &audio, err, sizeof err) != 0) {
+            fail(result, "", err);
+            return;
+        }
+        read_end = seconds_now();
+        n_samples = audio.n_samples;
+        int64_t n_frames = hfc_model_frames_for_samples(model, audio.n_samples);
+        tokens =
+            n_frames > 0 ? malloc((size_t)(n_frames * info.n_codebooks) * sizeof *tokens) : NULL;
+        got = n_frames <= 0 ? HFC_ERR_TOO_SHORT
+              : tokens
+                  ? hfc_encoder_encode(encoder, audio.samples, audio.n_samples, tokens, n_frames)
+                  : HFC_ERR_NO_MEMORY;
     }
-    double read_end = seconds_now();
-    int64_t n_frames = hfc_model_frames_for_samples(model, audio.n_samples);
-    hfc_token *tokens =
-        n_frames > 0 ? malloc((size_t)(n_frames * info.n_codebooks) * sizeof *tokens) : NULL;
-    int64_t got =
-        n_frames <= 0 ? HFC_ERR_TOO_SHORT
-        : tokens ? hfc_encoder_encode(encoder, audio.samples, audio.n_samples, tokens, n_frames)
-                 : HFC_ERR_NO_MEMORY;
     double encode_end = seconds_now();
     if (got < 0) {
         if (got == HFC_ERR_TOO_SHORT)
             snprintf(err, sizeof err, "too short: %.1f ms of audio, one frame needs %.1f ms",
-                     1000.0 * (double)audio.n_samples / info.sample_rate_hz,
+                     1000.0 * (double)n_samples / info.sample_rate_hz,
                      1000.0 * info.hop_samples / info.sample_rate_hz);
         fail(result, "encode", got == HFC_ERR_TOO_SHORT ? err : hfc_strerror((int)got));
     } else {
@@ -132,7 +213,7 @@ void hfc_corpus_tokenize_file(hfc_encoder *encoder, const hfc_model *model, cons
     }
     result->n_frames = got > 0 ? got : 0;
     if (result->outcome == HFC_CORPUS_DONE)
-        result->audio_seconds = (double)audio.n_samples / info.sample_rate_hz;
+        result->audio_seconds = (double)n_samples / info.sample_rate_hz;
     result->read_seconds = read_end - start;
     result->codec_seconds = encode_end - read_end;
     result->write_seconds = seconds_now() - encode_end;

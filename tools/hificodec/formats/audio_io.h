@@ -27,12 +27,23 @@ typedef struct hfc_cli_audio {
 int hfc_cli_audio_read(const char *path, int target_rate_hz, hfc_cli_audio *out, char *err,
                        size_t err_bytes);
 
+/* hfc_cli_audio_read of a file already in memory (data borrowed, never written). */
+int hfc_cli_audio_read_memory(const uint8_t *data, size_t n_bytes, int target_rate_hz,
+                              hfc_cli_audio *out, char *err, size_t err_bytes);
+
 /* Resamples audio in place to target_rate_hz with libsoxr's high-quality one-shot
  * resampler (what hfc_cli_audio_read does; the Python package's encode too), a
  * no-op at the same rate. Returns 0, or -1 with one line in err and audio as it
  * was. */
 int hfc_cli_audio_resample(hfc_cli_audio *audio, int target_rate_hz, char *err,
                            size_t err_bytes);
+
+/* libsndfile quietly shortens a WAV whose data chunk runs past the end of the file;
+ * this says "truncated WAV" instead. data holds the first n_have of the file's
+ * n_bytes (the chunk headers up to "data" must be among them to be checked).
+ * Returns 0 (also for other formats), or -1 with one line in err. */
+int hfc_cli_wav_check_complete(const uint8_t *data, size_t n_have, size_t n_bytes, char *err,
+                               size_t err_bytes);
 
 /* Frees out->samples and zeroes *audio. */
 void hfc_cli_audio_free(hfc_cli_audio *audio);

@@ -134,12 +134,13 @@ static uint32_t load_u32le(const uint8_t *bytes)
  * so a cut-off download would encode as if it were whole. Its declared size says
  * otherwise; 0 and 0xFFFFFFFF are what streaming writers put there when they cannot
  * know the length, and are allowed. */
-static int check_wav_complete(const uint8_t *data, size_t n_bytes, char *err, size_t err_bytes)
+int hfc_cli_wav_check_complete(const uint8_t *data, size_t n_have, size_t n_bytes, char *err,
+                               size_t err_bytes)
 {
-    if (n_bytes < 12 || memcmp(data, "RIFF", 4) != 0 || memcmp(data + 8, "WAVE", 4) != 0)
+    if (n_have < 12 || memcmp(data, "RIFF", 4) != 0 || memcmp(data + 8, "WAVE", 4) != 0)
         return 0;
     size_t position = 12;
-    while (n_bytes - position >= 8) {
+    while (position <= n_have && n_have - position >= 8 && n_bytes - position >= 8) {
         uint32_t chunk_bytes = load_u32le(data + position + 4);
         size_t available = n_bytes - position - 8;
         if (memcmp(data + position, "data", 4) == 0) {
@@ -210,16 +211,24 @@ int hfc_cli_audio_read(const char *path, int target_rate_hz, hfc_cli_audio *out,
     size_t n_bytes;
     if (hfc_cli_file_read_all(path, &data, &n_bytes, err, err_bytes) != 0)
         return -1;
+    int result = hfc_cli_audio_read_memory(data, n_bytes, target_rate_hz, out, err, err_bytes);
+    free(data);
+    return result;
+}
+
+int hfc_cli_audio_read_memory(const uint8_t *data, size_t n_bytes, int target_rate_hz,
+                              hfc_cli_audio *out, char *err, size_t err_bytes)
+{
+    memset(out, 0, sizeof *out);
     int result;
     if (n_bytes == 0)
         result = hfc_cli_fail(err, err_bytes, "empty file");
     else if (is_npy(data, n_bytes))
         result = read_npy(data, n_bytes, target_rate_hz, out, err, err_bytes);
-    else if (check_wav_complete(data, n_bytes, err, err_bytes) != 0)
+    else if (hfc_cli_wav_check_complete(data, n_bytes, n_bytes, err, err_bytes) != 0)
         result = -1;
     else
-        result = read_sndfile(data, n_bytes, out, err, err_bytes);
-    free(data);
+        result = read_sndfile((uint8_t *)data, n_bytes, out, err, err_bytes);
     if (result == 0)
         result = check_finite(out, err, err_bytes);
     if (result == 0 && target_rate_hz > 0 && out->rate_hz != target_rate_hz)

@@ -18,6 +18,8 @@
  *   hificodecd-load --inprocess MODEL [--seconds S]
  *       the same per-frame work in this process, one stream: the baseline the
  *       daemon's overhead is measured against
+ *   hificodecd-load (--socket PATH | --inprocess MODEL) --roundtrips N [--seconds S]
+ *       N concurrent utterance round trips of S seconds of audio (roundtrips.c)
  */
 #include <errno.h>
 #include <math.h>
@@ -31,6 +33,7 @@
 #include <unistd.h>
 
 #include "hificodec.h"
+#include "roundtrips.h"
 
 #define MAX_IN_FLIGHT 32 /* frames a call may have out; more: the daemon has fallen over */
 
@@ -312,8 +315,9 @@ static void print_result(const result *r, const char *label)
            (long long)r->frames, (long long)r->late, r->p50_us / 1000, r->p99_us / 1000,
            r->max_us / 1000, r->rss_kb / 1024, per_stream, label);
     if (r->stats.workers) /* the daemon's view: time from receipt to reply, all requests */
-        printf(" (in daemon p50 %.3f p99 %.3f ms)", r->stats.latency_p50_us / 1000.0,
-               r->stats.latency_p99_us / 1000.0);
+        printf(" (in daemon p50 %.3f p99 %.3f ms; CPU per frame encode %lld + decode %lld us)",
+               r->stats.latency_p50_us / 1000.0, r->stats.latency_p99_us / 1000.0,
+               (long long)r->stats.encode_us_per_frame, (long long)r->stats.decode_us_per_frame);
     printf("\n");
     fflush(stdout);
 }
@@ -322,13 +326,15 @@ static void usage(void)
 {
     fprintf(stderr, "usage: hificodecd-load --socket PATH [--streams N | --ramp FIRST,STEP,LAST]\n"
                     "                       [--seconds S] [--warmup S] [--split]\n"
-                    "       hificodecd-load --inprocess MODEL [--seconds S]\n");
+                    "       hificodecd-load --inprocess MODEL [--seconds S]\n"
+                    "       hificodecd-load (--socket PATH | --inprocess MODEL) --roundtrips N\n"
+                    "                       [--seconds S]\n");
 }
 
 int main(int argc, char **argv)
 {
     const char *socket_path = NULL, *model = NULL;
-    int streams = 1, first = 0, step = 0, last = 0, split = 0;
+    int streams = 1, first = 0, step = 0, last = 0, split = 0, roundtrips = 0;
     double seconds = 10, warmup = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -348,6 +354,8 @@ int main(int argc, char **argv)
             streams = atoi(v);
         else if (strcmp(a, "--seconds") == 0)
             seconds = atof(v);
+        else if (strcmp(a, "--roundtrips") == 0)
+            roundtrips = atoi(v);
         else if (strcmp(a, "--warmup") == 0)
             warmup = atof(v);
         else if (strcmp(a, "--ramp") == 0 && sscanf(v, "%d,%d,%d", &first, &step, &last) == 3)
@@ -358,6 +366,8 @@ int main(int argc, char **argv)
         }
         i++;
     }
+    if (roundtrips > 0)
+        return hfcl_run_roundtrips(socket_path, model, roundtrips, seconds) == 0 ? 0 : 1;
     result r;
     print_header();
     if (model) {
