@@ -128,7 +128,9 @@ int hfc_cmd_roundtrip(int argc, char **argv)
     hfc_cli_codec codec;
     if (hfc_cli_codec_open(&codec, &common, "roundtrip") != 0)
         return HFC_CLI_EXIT_FAILURE;
-    if (hfc_cli_chunked_applies(&codec, &common)) {
+    /* The lossy link decodes the whole token stream itself; the constant-memory
+     * path is for lossless round trips. */
+    if (!lossy && hfc_cli_chunked_applies(&codec, &common)) {
         int chunked = hfc_cli_chunked_roundtrip(&codec, &common, paths[0], paths[1], as_float);
         hfc_cli_codec_close(&codec);
         return chunked;
