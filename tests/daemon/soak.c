@@ -8,7 +8,8 @@
  *   no undisturbed frame missed its deadline (its replies back before the next
  *   frame is due), unless --allow-late says how many may;
  *   the daemon's RSS and fd count stay flat after warm-up (the last window's peak
- *   RSS within 1% of the first's, its fewest fds no more than the first's);
+ *   RSS within 1% of the first's, or 256 kB for a small daemon; its fewest fds no
+ *   more than the first's);
  *   a new client is answered within 100 ms at the end.
  * It prints the figures (frames, late frames, reply latency p50/p99/max, RSS and
  * fds over time, load average) either way.
@@ -470,8 +471,14 @@ int main(int argc, char **argv)
     if (atomic_load(&frames_late) > (allow_late < 0 ? 0 : allow_late))
         SOAK_FAIL("%ld frames missed their deadline (allowed %ld)", atomic_load(&frames_late),
                   allow_late);
-    if (first_done && last_rss > first_rss + first_rss / 100)
-        SOAK_FAIL("daemon RSS grew %ld -> %ld kB after warm-up (> 1%%)", first_rss, last_rss);
+    /* 1%, but never less than 256 kB: a daemon of the tiny CI model is 15 MB, and a
+     * malloc arena or a worker's stack pages first touched after warm-up make steps
+     * of ~200 kB there (seen in 60 s runs); a per-client leak over a run's thousands
+     * of faults grows far past that. */
+    const long rss_slack_kb = first_rss / 100 > 256 ? first_rss / 100 : 256;
+    if (first_done && last_rss > first_rss + rss_slack_kb)
+        SOAK_FAIL("daemon RSS grew %ld -> %ld kB after warm-up (> %ld kB)", first_rss, last_rss,
+                  rss_slack_kb);
     if (first_done && last_fds > first_fds)
         SOAK_FAIL("daemon fds grew %d -> %d after warm-up", first_fds, last_fds);
     int status = hfcd_test_stop(&d, SIGTERM, 10000);
