@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -48,10 +49,17 @@ int hfcd_test_prepare(hfcd_test_daemon *d)
 int hfcd_test_spawn(hfcd_test_daemon *d, char *const argv[], char *const extra_env[])
 {
     fflush(NULL);
+    const pid_t parent = getpid();
     d->pid = fork();
     if (d->pid < 0)
         return -1;
     if (d->pid == 0) {
+        /* A harness killed by a timeout or ^C must not leave its daemon running
+         * (found: an orphaned daemon kept serving a SIGSTOPped client at 60% CPU).
+         * The signal follows the forking thread: the harnesses fork from main. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(1);
         FILE *log = freopen(d->log_path, "w", stderr);
         (void)log;
         setenv("NOTIFY_SOCKET", d->notify_path, 1);
