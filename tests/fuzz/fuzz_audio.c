@@ -7,7 +7,8 @@
  * whole-file reader and the regular file both succeed they must give the same
  * samples, and one must not fail where the other succeeds; a pipe may not know a
  * length that a file states, so it only has to give the same samples when it
- * succeeds.
+ * succeeds. Output past FUZZ_MAX_SAMPLES is not compared, and the whole-file reader
+ * is not run on it (bounded work per input).
  */
 #include "audio_io.h"
 #include "audio_source.h"
@@ -22,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The model rate; inputs at other rates go through the resampler. */
 #define FUZZ_RATE_HZ 16000
-/* Longer output is not compared (keeps each input fast). */
+/* Longer output is not compared (keeps each input fast): 65 s at the model rate. */
 #define FUZZ_MAX_SAMPLES (1 << 20)
 
 static void fail(const char *what)
@@ -92,13 +93,12 @@ static int same(const float *a, int64_t n_a, const float *b, int64_t n_b)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[512];
-    hfc_cli_audio whole;
-    int whole_ok = hfc_cli_audio_read_memory(data, size, FUZZ_RATE_HZ, &whole, err,
-                                             sizeof err) == 0;
-    if (!whole_ok && (strchr(err, '\n') != NULL || err[0] == '\0'))
-        fail("whole-file read failed without one line of error");
-
-    /* The same bytes as a regular file. */
+    /* The same bytes as a regular file, first: its reader stops at FUZZ_MAX_SAMPLES,
+     * and beyond that nothing is compared, so the whole-file reader is run only
+     * below it. (Run on everything, a header claiming a rate of a few Hz had the
+     * whole-file reader resample to millions of samples, through libsoxr's one-shot
+     * call, whose output buffer grows by a copy per piece under ASan: most of the
+     * time of such inputs.) */
     int fd = memfd_create("fuzz_audio", 0);
     if (fd < 0 || write(fd, data, size) != (ssize_t)size)
         fail("memfd");
@@ -109,6 +109,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int too_long;
     const float *file = read_chunked(path, &file_buffer, &n_file, &too_long);
     close(fd);
+
+    hfc_cli_audio whole;
+    int whole_ok = 0;
+    if (!too_long) {
+        whole_ok = hfc_cli_audio_read_memory(data, size, FUZZ_RATE_HZ, &whole, err,
+                                             sizeof err) == 0;
+        if (!whole_ok && (strchr(err, '\n') != NULL || err[0] == '\0'))
+            fail("whole-file read failed without one line of error");
+    }
     if (!too_long && whole_ok && whole.n_samples <= FUZZ_MAX_SAMPLES) {
         if (file == NULL)
             fail("the chunked reader failed where the whole-file reader succeeded");
