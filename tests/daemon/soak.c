@@ -22,7 +22,8 @@
  * Where a late frame's time went: the run-queue wait (the second field of
  * /proc/.../schedstat: time runnable but not running) of the stream's client thread
  * from before it sleeps until the frame is due to its replies, plus that of every
- * daemon thread while the frame is in flight, plus the client's own CPU time for the
+ * daemon thread (the table of threads rescanned every 250 ms) while the frame is in
+ * flight, plus the client's own CPU time for the
  * in-process reference. When that sum is at least the lateness, the frame would have
  * been on time had the threads had a CPU when they could run: the machine's. A
  * daemon that blocks, sleeps or is stopped (--stall-daemon-ms, a test-only fault:
@@ -140,16 +141,21 @@ static int read_schedstat(int fd, uint64_t *run_ns, uint64_t *wait_ns)
     return sscanf(text, "%" SCNu64 " %" SCNu64, run_ns, wait_ns) == 2 ? 0 : -1;
 }
 
-/* The daemon's threads, their schedstat files open (rescanned by the main loop). */
-static pthread_mutex_t tasks_lock = PTHREAD_MUTEX_INITIALIZER;
-static pid_t task_tid[MAX_TASKS];
-static int task_fd[MAX_TASKS];
-static int n_tasks;
+/* The daemon's threads with their schedstat files open. Each stream thread keeps
+ * its own table and rescans it between frames: no lock on the timed path, where a
+ * lock held by a preempted thread would be a delay no run-queue wait accounts for. */
+typedef struct task_table {
+    int n;
+    pid_t tid[MAX_TASKS];
+    int fd[MAX_TASKS];
+} task_table;
 
-static void rescan_daemon_tasks(pid_t pid)
+static pid_t daemon_pid;
+
+static void task_table_rescan(task_table *t)
 {
     char path[96];
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    snprintf(path, sizeof path, "/proc/%d/task", (int)daemon_pid);
     DIR *dir = opendir(path);
     if (dir == NULL)
         return;
@@ -159,34 +165,39 @@ static void rescan_daemon_tasks(pid_t pid)
         if (e->d_name[0] != '.')
             seen[n_seen++] = (pid_t)atoi(e->d_name);
     closedir(dir);
-    pthread_mutex_lock(&tasks_lock);
-    for (int i = 0; i < n_tasks;) { /* threads that ended */
+    for (int i = 0; i < t->n;) { /* threads that ended */
         int alive = 0;
         for (int k = 0; k < n_seen && !alive; k++)
-            alive = seen[k] == task_tid[i];
+            alive = seen[k] == t->tid[i];
         if (alive) {
             i++;
             continue;
         }
-        close(task_fd[i]);
-        n_tasks--;
-        task_tid[i] = task_tid[n_tasks];
-        task_fd[i] = task_fd[n_tasks];
+        close(t->fd[i]);
+        t->n--;
+        t->tid[i] = t->tid[t->n];
+        t->fd[i] = t->fd[t->n];
     }
-    for (int k = 0; k < n_seen && n_tasks < MAX_TASKS; k++) { /* new ones */
+    for (int k = 0; k < n_seen && t->n < MAX_TASKS; k++) { /* new ones */
         int known = 0;
-        for (int i = 0; i < n_tasks && !known; i++)
-            known = task_tid[i] == seen[k];
+        for (int i = 0; i < t->n && !known; i++)
+            known = t->tid[i] == seen[k];
         if (known)
             continue;
-        snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)pid, (int)seen[k]);
+        snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)daemon_pid, (int)seen[k]);
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             continue;
-        task_tid[n_tasks] = seen[k];
-        task_fd[n_tasks++] = fd;
+        t->tid[t->n] = seen[k];
+        t->fd[t->n++] = fd;
     }
-    pthread_mutex_unlock(&tasks_lock);
+}
+
+static void task_table_close(task_table *t)
+{
+    for (int i = 0; i < t->n; i++)
+        close(t->fd[i]);
+    t->n = 0;
 }
 
 typedef struct daemon_waits {
@@ -195,15 +206,13 @@ typedef struct daemon_waits {
     uint64_t wait_ns[MAX_TASKS];
 } daemon_waits;
 
-static void daemon_waits_read(daemon_waits *w)
+static void daemon_waits_read(const task_table *t, daemon_waits *w)
 {
     uint64_t run_ns;
-    pthread_mutex_lock(&tasks_lock);
     w->n = 0;
-    for (int i = 0; i < n_tasks; i++)
-        if (read_schedstat(task_fd[i], &run_ns, &w->wait_ns[w->n]) == 0)
-            w->tid[w->n++] = task_tid[i];
-    pthread_mutex_unlock(&tasks_lock);
+    for (int i = 0; i < t->n; i++)
+        if (read_schedstat(t->fd[i], &run_ns, &w->wait_ns[w->n]) == 0)
+            w->tid[w->n++] = t->tid[i];
 }
 
 /* The run-queue wait the daemon's threads accrued from a to b (threads in both). */
@@ -263,6 +272,9 @@ static void *stream_main(void *arg)
     const double period = (double)hop / info.sample_rate_hz;
     const int self_fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
     daemon_waits *before = malloc(sizeof *before), *after = malloc(sizeof *after);
+    task_table *tasks = calloc(1, sizeof *tasks);
+    task_table_rescan(tasks);
+    double next_rescan = now_s() + 0.25;
     for (int utt = job->index; now_s() < stop_at && !atomic_load(&failed); utt++) {
         const float *pcm = speech[utt % n_speech];
         const int64_t n_frames = speech_samples[utt % n_speech] / hop;
@@ -284,7 +296,7 @@ static void *stream_main(void *arg)
             const double inherited_s = fmax(0, now_s() - due);
             sleep_until(due);
             const double sent = now_s();
-            daemon_waits_read(before); /* the daemon's, while the frame is in flight */
+            daemon_waits_read(tasks, before); /* the daemon's, while the frame is in flight */
             int64_t reference_ns = 0;
             hfc_token t_got[64], t_want[64];
             float p_got[4096], p_want[4096];
@@ -318,7 +330,7 @@ static void *stream_main(void *arg)
             const double late_s = sent + took - (due + period);
             if (late_s > 0) {
                 atomic_fetch_add(&frames_late, 1);
-                daemon_waits_read(after);
+                daemon_waits_read(tasks, after);
                 read_schedstat(self_fd, &self_run1, &self_wait1);
                 const uint64_t client_wait_ns = self_wait1 > self_wait0 ? self_wait1 - self_wait0 : 0;
                 const uint64_t daemon_wait_ns = daemon_waits_between(before, after);
@@ -340,6 +352,10 @@ static void *stream_main(void *arg)
                                daemon_wait_ns * 1e-6, reference_ns * 1e-6);
                     atomic_max(&worst_unexplained_us, (long)(late_s * 1e6));
                 }
+            }
+            if (now_s() >= next_rescan) {
+                task_table_rescan(tasks);
+                next_rescan = now_s() + 0.25;
             }
             due += period;
             if (now_s() > due + 0.5)
@@ -366,6 +382,8 @@ static void *stream_main(void *arg)
     free(want_pcm);
     free(before);
     free(after);
+    task_table_close(tasks);
+    free(tasks);
     if (self_fd >= 0)
         close(self_fd);
     hfc_encoder_destroy(enc);
@@ -559,7 +577,7 @@ int main(int argc, char **argv)
         return 1;
     }
     socket_path = d.socket_path;
-    rescan_daemon_tasks(d.pid);
+    daemon_pid = d.pid;
     /* The daemon's own measure of its processing per frame, asked every window. */
     hfc_client_options monitor_options;
     hfc_client_options_init(&monitor_options);
@@ -598,7 +616,6 @@ int main(int argc, char **argv)
             SOAK_FAIL("the daemon died");
             break;
         }
-        rescan_daemon_tasks(d.pid);
         if (stall_ms > 0 && now_s() >= next_stall) { /* the test-only fault */
             kill(d.pid, SIGSTOP);
             usleep((useconds_t)stall_ms * 1000);

@@ -22,7 +22,7 @@ expect_failure() { # what, pattern, soak options...
     grep '^soak' "$log"
     status=1
   else
-    echo "ok: $what: $(grep 'soak: FAIL' "$log" | head -n 1)"
+    echo "ok: $what: $(grep "$pattern" "$log" | head -n 1)"
   fi
 }
 
