@@ -21,11 +21,12 @@
  *
  * Where a late frame's time went: the run-queue wait (the second field of
  * /proc/.../schedstat: time runnable but not running) of the stream's client thread
- * from before it sleeps until the frame is due to its replies, plus that of every
+ * from the end of the previous frame to this frame's replies, plus that of every
  * daemon thread (the table of threads rescanned every 250 ms) while the frame is in
- * flight, plus the client's own CPU time for the
- * in-process reference. When that sum is at least the lateness, the frame would have
- * been on time had the threads had a CPU when they could run: the machine's. A
+ * flight, plus the client's own CPU time for the in-process reference. When that sum
+ * is at least the lateness (less what the frame inherits from a late previous one),
+ * the frame would have been on time had the threads had a CPU whenever they could
+ * run: the machine's. A
  * daemon that blocks, sleeps or is stopped (--stall-daemon-ms, a test-only fault:
  * SIGSTOP for that long every second) accrues no run-queue wait, and one whose own
  * processing is too slow fails the processing check. Summing every daemon thread's
