@@ -23,7 +23,8 @@
  * /proc/.../schedstat: time runnable but not running) of the stream's client thread
  * from the end of the previous frame to this frame's replies, plus that of every
  * daemon thread (the table of threads rescanned every 250 ms) while the frame is in
- * flight, plus the client's own CPU time for the in-process reference. When that sum
+ * flight, plus the client's own CPU time for the in-process reference, plus what a
+ * canary thread saw of the whole machine stalling (canary_main). When that sum
  * is at least the lateness (less what the frame inherits from a late previous one),
  * the frame would have been on time had the threads had a CPU whenever they could
  * run: the machine's. A
@@ -244,6 +245,33 @@ static void atomic_max(atomic_long *v, long x)
     }
 }
 
+/* A canary thread that sleeps 1 ms at a time: how much later than asked it woke,
+ * less its own run-queue wait, is time the whole machine did not run it (a VM's
+ * vCPU descheduled by its host: steal time this VM does not report) -- the
+ * machine's, whatever the daemon does. Cumulative, in ns. */
+static atomic_long machine_stall_ns;
+
+static void *canary_main(void *arg)
+{
+    (void)arg;
+    const int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+    while (now_s() < stop_at + 1 && fd >= 0) {
+        uint64_t run0, wait0, run1, wait1;
+        read_schedstat(fd, &run0, &wait0);
+        const double t0 = now_s();
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+        const double slept = now_s() - t0;
+        read_schedstat(fd, &run1, &wait1);
+        const double over = slept - 1e-3 - 1e-9 * (double)(wait1 > wait0 ? wait1 - wait0 : 0);
+        if (over > 0.5e-3) /* timer slack and wake-up costs are well below */
+            atomic_fetch_add(&machine_stall_ns, (long)(over * 1e9));
+    }
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
 /* ---- the undisturbed streams ---------------------------------------------- */
 
 typedef struct stream_job {
@@ -294,6 +322,7 @@ static void *stream_main(void *arg)
              * lateness, and its cause (prev_explained). */
             uint64_t self_run0 = 0, self_wait0 = 0, self_run1 = 0, self_wait1 = 0;
             read_schedstat(self_fd, &self_run0, &self_wait0);
+            const long stall0 = atomic_load(&machine_stall_ns);
             const double inherited_s = fmax(0, now_s() - due);
             sleep_until(due);
             const double sent = now_s();
@@ -335,8 +364,10 @@ static void *stream_main(void *arg)
                 read_schedstat(self_fd, &self_run1, &self_wait1);
                 const uint64_t client_wait_ns = self_wait1 > self_wait0 ? self_wait1 - self_wait0 : 0;
                 const uint64_t daemon_wait_ns = daemon_waits_between(before, after);
-                const double waited_s =
-                    1e-9 * (double)(client_wait_ns + daemon_wait_ns + (uint64_t)reference_ns);
+                const long stall_ns = atomic_load(&machine_stall_ns) - stall0;
+                const double waited_s = 1e-9 * (double)(client_wait_ns + daemon_wait_ns +
+                                                        (uint64_t)reference_ns +
+                                                        (uint64_t)stall_ns);
                 if ((inherited_s == 0 || prev_explained) && waited_s >= late_s - inherited_s) {
                     prev_explained = 1;
                     atomic_fetch_add(&late_explained, 1);
@@ -347,10 +378,10 @@ static void *stream_main(void *arg)
                     if (atomic_fetch_add(&late_unexplained, 1) < 10)
                         printf("soak: t=%.3f s stream %d: %.2f ms late (reply after %.2f ms, "
                                "sent %.2f ms after due, %.2f ms of it inherited); CPU waits: "
-                               "client %.2f ms, daemon %.2f ms; reference %.2f ms\n",
+                               "client %.2f ms, daemon %.2f ms; machine stalls %.2f ms; reference %.2f ms\n",
                                sent - run_start, job->index, late_s * 1e3, took * 1e3,
                                (sent - due) * 1e3, inherited_s * 1e3, client_wait_ns * 1e-6,
-                               daemon_wait_ns * 1e-6, reference_ns * 1e-6);
+                               daemon_wait_ns * 1e-6, stall_ns * 1e-6, reference_ns * 1e-6);
                     atomic_max(&worst_unexplained_us, (long)(late_s * 1e6));
                 }
             }
@@ -595,6 +626,8 @@ int main(int argc, char **argv)
         fault_loop();
         _exit(0);
     }
+    pthread_t canary;
+    pthread_create(&canary, NULL, canary_main, NULL);
     stream_job *jobs = calloc((size_t)n_streams, sizeof *jobs);
     for (int i = 0; i < n_streams; i++) {
         jobs[i].index = i;
@@ -674,6 +707,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < n_streams; i++)
         pthread_join(jobs[i].thread, NULL);
     waitpid(faults, NULL, 0);
+    pthread_join(canary, NULL);
 
     /* A new client at the end: connected, told the model and given a stream fast. */
     double t0 = now_s();
