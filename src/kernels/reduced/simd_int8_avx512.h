@@ -5,6 +5,7 @@
 #define HFC_KERNELS_SIMD_INT8_AVX512_H
 
 #include <float.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../simd_avx512.h"
