@@ -299,11 +299,12 @@ static void profile_encode(const hfc_model *m, const float *pcm, int64_t n, int 
     int n_rows = 0;
     hfc_token *tokens = malloc((size_t)hfc_model_frames_for_samples(m, n) *
                                (size_t)(m->cfg.groups * m->cfg.layers) * sizeof *tokens);
+    hfc_workspace ws = {0}; /* kept across runs, as an encoder keeps it */
     for (int r = 0; r < repeat && tokens; r++) {
         hfc_profile prof;
         memset(&prof, 0, sizeof prof);
         prof.clock = one_thread_clock;
-        const hfc_exec ex = {.kern = m->kern, .profile = &prof};
+        const hfc_exec ex = {.kern = m->kern, .profile = &prof, .ws = &ws};
         hfc_act latent = {0};
         if (hfc_encoder_net_run(&m->enc, &ex, pcm, n, &latent) != HFC_OK)
             break;
@@ -323,6 +324,7 @@ static void profile_encode(const hfc_model *m, const float *pcm, int64_t n, int 
         keep_fastest(best, rows, n_rows, r == 0);
         hfc_act_free(&latent);
     }
+    hfc_workspace_free(&ws);
     free(tokens);
     print_stages("Encode", best, n_rows, pk);
 }
@@ -333,11 +335,12 @@ static void profile_decode(const hfc_model *m, const hfc_token *tokens, int64_t 
     stage_row best[HFC_MAX_STAGES + 3];
     int n_rows = 0;
     float *pcm = malloc((size_t)hfc_model_samples_for_frames(m, n_frames) * sizeof *pcm);
+    hfc_workspace ws = {0}; /* kept across runs, as a decoder keeps it */
     for (int r = 0; r < repeat && pcm; r++) {
         hfc_profile prof;
         memset(&prof, 0, sizeof prof);
         prof.clock = one_thread_clock;
-        const hfc_exec ex = {.kern = m->kern, .profile = &prof};
+        const hfc_exec ex = {.kern = m->kern, .profile = &prof, .ws = &ws};
         hfc_act latent = {0};
         if (hfc_act_alloc(&latent, m->cfg.latent_dim, n_frames, 0) != HFC_OK)
             break;
@@ -357,6 +360,7 @@ static void profile_decode(const hfc_model *m, const hfc_token *tokens, int64_t 
         n_rows = 1 + decoder_stage_rows(m, &prof, rows + 1);
         keep_fastest(best, rows, n_rows, r == 0);
     }
+    hfc_workspace_free(&ws);
     free(pcm);
     print_stages("Decode", best, n_rows, pk);
 }
