@@ -124,8 +124,9 @@ enum hfc_cpu_path {
  * that any reduced layer moves them (see BENCHMARKS.md), so tokens equal the fp32
  * model's in every format. Decoded PCM keeps within 30 dB (bf16) / 25 dB (int8)
  * SNR of fp32 on real speech (measured: 51 / 36 dB on the default model). AUTO
- * picks the fastest format this CPU has kernels for (int8 with AVX512-VNNI, bf16
- * with AVX512-BF16, else fp32), which is also the fastest that meets that bar
+ * picks the fastest format this CPU has kernels for (int8 with AVX512-VNNI, or
+ * AVX-VNNI on the avx2 path; bf16 with AVX512-BF16; else fp32), which is also the
+ * fastest that meets that bar
  * (tests/precision checks both on this CPU); the environment variable
  * HFC_PRECISION=fp32|bf16|int8 overrides AUTO. A format the CPU lacks falls back
  * to a wider one (logged). Streaming still equals offline exactly in every format,

@@ -58,6 +58,7 @@ typedef struct hfc_exec {
     hfc_pool *pool;
     hfc_profile *profile;
     hfc_workspace *ws;
+    int layer_by_layer; /* GroupNorm stages untiled: the order tests compare with */
 } hfc_exec;
 
 /* Tells a profiling run which stage the layers that follow belong to. */
@@ -170,7 +171,10 @@ enum hfc_rows_op {
     HFC_ROWS_DIVIDE  /* dst /= value (src unused) */
 };
 void hfc_run_rows(const hfc_exec *ex, int op, hfc_act *dst, const hfc_act *src, float value);
-void hfc_run_group_norm(const hfc_exec *ex, const hfc_group_norm *gn, hfc_act *x);
+/* x = group_norm(x + add) (add NULL: x alone), the sum rounded once per element, in
+ * x's memory. */
+void hfc_run_group_norm(const hfc_exec *ex, const hfc_group_norm *gn, hfc_act *x,
+                        const hfc_act *add);
 
 /* The layer that makes a stage's x from the previous stage's activated output in:
  * the encoder's strided conv (down) or the generator's transposed conv (up). */

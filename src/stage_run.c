@@ -115,6 +115,7 @@ typedef struct tile_plan {
     int n_rb, resblock_type, channels;
     float slope, next_slope;
     hfc_act *next;
+    hfc_act *const *rb_out; /* GroupNorm stages: each resblock's output, whole; else NULL */
     int64_t n;       /* stage columns */
     int64_t tile;    /* output columns per tile */
     int64_t reach;   /* local columns before a tile's first: the widest lead + padding */
@@ -172,6 +173,10 @@ static void tile_task(void *ctx, int task, int thread)
                                    .act_ld = w};
             if (first_of_pair) { /* ResBlock1's c1: activated into c */
                 e.act = local[LOCAL_C] + lo;
+            } else if (p->rb_out && q + 1 == n_convs) { /* the resblock's output, whole */
+                e.res = local[step0 ? LOCAL_X : LOCAL_R] + lo;
+                e.out = p->rb_out[j]->data + lo;
+                e.out_ld = p->rb_out[j]->ld;
             } else {
                 e.res = local[step0 ? LOCAL_X : LOCAL_R] + lo;
                 if (q + 1 < n_convs) { /* a step inside the resblock: r and its activation */
@@ -206,12 +211,16 @@ static double conv_flop(const hfc_conv *cv, int64_t n_out)
     return 2.0 * cv->c_in * cv->c_out * cv->kernel * (double)n_out;
 }
 
+/* rb_out NULL: the whole stage into next. Else (a GroupNorm stage) each resblock's
+ * output into rb_out[j] (shaped like next), for the caller to combine. */
 static int stage_tiled(const hfc_exec *ex, const hfc_stage_input *src, const hfc_resblock *rbs,
                        int n, int resblock_type, float slope, float next_slope, hfc_act *next,
-                       int margin)
+                       hfc_act *const *rb_out, int margin)
 {
     const int64_t n_cols = stage_length(src);
     int status = hfc_act_reshape(next, stage_channels(src), n_cols, margin);
+    for (int j = 0; rb_out && j < n && status == HFC_OK; j++)
+        status = shape_like(rb_out[j], next);
     if (status != HFC_OK)
         return status;
     const double t_start = ex->profile ? hfc_profile_now(ex->profile) : 0.0;
@@ -256,6 +265,7 @@ static int stage_tiled(const hfc_exec *ex, const hfc_stage_input *src, const hfc
         .slope = slope,
         .next_slope = next_slope,
         .next = next,
+        .rb_out = rb_out,
         .n = n_cols,
         .tile = tile,
         .reach = lead + pad,
@@ -284,8 +294,16 @@ static int stage_tiled(const hfc_exec *ex, const hfc_stage_input *src, const hfc
 }
 
 /* With GroupNorm (the official encoder) each resblock's sum must be normalised over
- * the whole utterance before the next is added, so the stage runs layer by layer.
- * The epilogues still carry the elementwise work: the input layer writes x and its
+ * the whole utterance before the next is added. The resblocks themselves all read
+ * the stage's input only, so they run tiled (stage_tiled), each one's output kept
+ * whole; then, resblock by resblock, the running sum adds it and is normalised
+ * (hfc_run_group_norm); then the mean and its activation. The same additions in the
+ * same order as the layer-by-layer pass below, which a stage with more resblocks
+ * than the stage buffers hold still takes: a 64-channel stage at 8 kHz is bound by
+ * memory layer by layer (each conv streams its input, residual and two outputs
+ * through DRAM), and ran at half the speed of the wider stages.
+ *
+ * Layer by layer, the epilogues carry the elementwise work: the input layer writes x and its
  * activation ax; per resblock j and step m, step outputs r (in place, from x at
  * m = 0) and its activation for the next step, ping-ponging between a and b; a
  * ResBlock1 step's first conv activates into c; the last step of resblock j adds
@@ -294,6 +312,18 @@ static int stage_normalised(const hfc_exec *ex, const hfc_stage_input *src, cons
                             int n, int resblock_type, float slope, const hfc_group_norm *norms,
                             float next_slope, hfc_act *next, hfc_stage_buffers *buf, int margin)
 {
+    hfc_act *const rb_out[] = {&buf->sum, &buf->x, &buf->ax, &buf->r, &buf->a, &buf->b, &buf->c};
+    if (n <= (int)(sizeof rb_out / sizeof rb_out[0]) && !ex->layer_by_layer) {
+        int status = stage_tiled(ex, src, rbs, n, resblock_type, slope, next_slope, next, rb_out,
+                                 margin);
+        for (int j = 0; j < n && status == HFC_OK; j++)
+            hfc_run_group_norm(ex, &norms[j], &buf->sum, j > 0 ? rb_out[j] : NULL);
+        if (status == HFC_OK) {
+            hfc_run_rows(ex, HFC_ROWS_DIVIDE, &buf->sum, NULL, (float)n);
+            hfc_run_rows(ex, HFC_ROWS_LRELU, next, &buf->sum, next_slope);
+        }
+        return status;
+    }
     const int64_t n_cols = stage_length(src);
     const int channels = stage_channels(src);
     hfc_act *x = &buf->x;
@@ -345,7 +375,7 @@ static int stage_normalised(const hfc_exec *ex, const hfc_stage_input *src, cons
             in = ping_pong[m % 2];
             res = &buf->r;
         }
-        hfc_run_group_norm(ex, &norms[j], &buf->sum);
+        hfc_run_group_norm(ex, &norms[j], &buf->sum, NULL);
     }
     hfc_run_rows(ex, HFC_ROWS_DIVIDE, &buf->sum, NULL, (float)n);
     hfc_run_rows(ex, HFC_ROWS_LRELU, next, &buf->sum, next_slope);
@@ -359,5 +389,5 @@ int hfc_stage_run(const hfc_exec *ex, const hfc_stage_input *src, const hfc_resb
     if (norms)
         return stage_normalised(ex, src, rbs, n, resblock_type, slope, norms, next_slope, next, buf,
                                 margin);
-    return stage_tiled(ex, src, rbs, n, resblock_type, slope, next_slope, next, margin);
+    return stage_tiled(ex, src, rbs, n, resblock_type, slope, next_slope, next, NULL, margin);
 }

@@ -65,6 +65,7 @@ extern const hfc_kernels hfc_kernels_neon;
  * (defined where meson builds them: HFC_KERNELS_HAVE_<ISA>). */
 extern const hfc_conv_ops hfc_conv_ops_bf16_avx512;
 extern const hfc_conv_ops hfc_conv_ops_int8_avx512;
+extern const hfc_conv_ops hfc_conv_ops_int8_avx2;
 
 /* The paths this build has, best first, scalar last, NULL-terminated. */
 extern const hfc_kernels *const hfc_kernel_tables[];

@@ -1,5 +1,6 @@
 #include "kernels.h"
 #include "pack.h"
+#include "reduced/conv_int8.h"
 
 static const hfc_conv_ops conv_fp32 = {
     .name = "avx2",
@@ -17,7 +18,16 @@ static const hfc_conv_ops conv_fp32 = {
 const hfc_kernels hfc_kernels_avx2 = {
     .name = "avx2",
     .needs = HFC_CPU_HAS_AVX2,
-    .conv = {[HFC_FORMAT_FP32] = &conv_fp32},
+    .conv =
+        {
+            [HFC_FORMAT_FP32] = &conv_fp32,
+#ifdef HFC_KERNELS_HAVE_AVXVNNI
+            [HFC_FORMAT_INT8] = &hfc_conv_ops_int8_avx2,
+#endif
+        },
     .vq_nearest = hfc_vq_nearest_avx2,
     .fma_peak = hfc_fma_peak_avx2,
+#ifdef HFC_KERNELS_HAVE_AVXVNNI
+    .dot_peak = {[HFC_FORMAT_INT8] = hfc_dot_peak_avxvnni},
+#endif
 };

@@ -481,10 +481,33 @@ static void check_vqs(const hfc_kernels *kern, int quick)
               trials);
 }
 
+/* The avx2 path's int8 kernels are AVX-VNNI ones: a CPU with AVX2 but without
+ * AVX-VNNI must not get them (it would fault), and falls back to fp32 on its path. */
+static void check_avx2_int8_needs(void)
+{
+    for (int i = 0; hfc_kernel_tables[i]; i++) {
+        const hfc_kernels *k = hfc_kernel_tables[i];
+        if (strcmp(k->name, "avx2") || !k->conv[HFC_FORMAT_INT8])
+            continue;
+        CHECK_MSG(!hfc_kernels_conv(k, HFC_FORMAT_INT8, HFC_CPU_HAS_AVX2),
+                  "avx2 int8 kernels offered to a CPU without AVX-VNNI");
+        CHECK_MSG(!hfc_kernels_conv(k, HFC_FORMAT_INT8, HFC_CPU_HAS_AVX2 | HFC_CPU_HAS_AVX512 |
+                                                            HFC_CPU_HAS_AVX512_VNNI),
+                  "avx2 int8 kernels offered to a CPU with AVX512-VNNI but not AVX-VNNI");
+        CHECK_MSG(hfc_kernels_conv(k, HFC_FORMAT_INT8, HFC_CPU_HAS_AVX2 | HFC_CPU_HAS_AVX_VNNI) ==
+                      k->conv[HFC_FORMAT_INT8],
+                  "avx2 int8 kernels refused with AVX-VNNI");
+        CHECK_MSG(hfc_kernels_conv(k, HFC_FORMAT_FP32, HFC_CPU_HAS_AVX2) != NULL,
+                  "avx2 fp32 kernels refused with AVX2");
+        printf("avx2 int8 (%s): needs AVX-VNNI; fp32 without it\n", k->conv[HFC_FORMAT_INT8]->name);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const int quick = argc > 1 && !strcmp(argv[1], "--quick");
     hfc_test_seed();
+    check_avx2_int8_needs();
     const unsigned have = hfc_cpu_features();
     int n_paths = 0;
     for (int i = 0; hfc_kernel_tables[i]; i++) {

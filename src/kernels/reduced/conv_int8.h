@@ -51,8 +51,21 @@ void hfc_conv_transpose1d_fused_avx512vnni(const hfc_convt *cv, const float *x, 
                                            int n_in, int n_out, int out_offset,
                                            const hfc_conv_epilogue *e);
 
-/* The int8 peak loop: 12 independent VPDPBUSD chains; returns the operations done
+/* The same on AVX-VNNI (256 bits, the VEX encoding): AVX2 machines. */
+void hfc_conv1d_avxvnni(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, float *y,
+                        ptrdiff_t y_ld, int n_out, int accumulate);
+void hfc_conv1d_batch_avxvnni(const hfc_conv *cv, int n, const hfc_conv_item *items);
+void hfc_conv1d_fused_avxvnni(const hfc_conv *cv, const float *x, ptrdiff_t x_ld, int n_out,
+                              const hfc_conv_epilogue *e);
+void hfc_conv_transpose1d_avxvnni(const hfc_convt *cv, const float *x, ptrdiff_t x_ld, int n_in,
+                                  float *y, ptrdiff_t y_ld, int n_out, int out_offset);
+void hfc_conv_transpose1d_fused_avxvnni(const hfc_convt *cv, const float *x, ptrdiff_t x_ld,
+                                        int n_in, int n_out, int out_offset,
+                                        const hfc_conv_epilogue *e);
+
+/* The int8 peak loops: 12 independent VPDPBUSD chains; return the operations done
  * (8 per lane per instruction: four multiply-adds). */
 double hfc_dot_peak_avx512vnni(long n_iter);
+double hfc_dot_peak_avxvnni(long n_iter);
 
 #endif

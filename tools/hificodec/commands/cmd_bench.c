@@ -45,20 +45,23 @@ static const char bench_help[] =
     "                     the model's own, $HFC_PRECISION or the fastest, unprefixed)\n"
     "      --clock C      wall (default) or cpu: one-thread timings in the thread's\n"
     "                     CPU time, for a machine that other jobs load (more threads\n"
-    "                     stay wall time)\n" HFC_CLI_COMMON_OPTIONS_HELP "\n"
+    "                     stay wall time)\n"
+    "      --offline      the offline tables only (whole file, per stage): no\n"
+    "                     streaming or batched measurements\n" HFC_CLI_COMMON_OPTIONS_HELP "\n"
     "Examples:\n"
     "  hificodec bench -m model.safetensors\n"
     "  HFC_CPU=avx2 hificodec bench --threads 1 speech.wav\n"
     "  hificodec bench --precision all --clock cpu --threads 1\n"
     "\n" HFC_CLI_EXIT_STATUS_HELP;
 
-enum { OPT_SECONDS = HFC_CLI_OPT_FIRST_OWN, OPT_REPEAT, OPT_PRECISION, OPT_CLOCK };
+enum { OPT_SECONDS = HFC_CLI_OPT_FIRST_OWN, OPT_REPEAT, OPT_PRECISION, OPT_CLOCK, OPT_OFFLINE };
 
 typedef struct bench_options {
     int seconds;
     int repeat;
     unsigned formats; /* bits of enum hfc_format; 0: the model's own */
     int cpu_clock;
+    int offline_only;
 } bench_options;
 
 static int parse_formats(const char *value, unsigned *formats)
@@ -89,6 +92,10 @@ static int apply_bench_option(void *user, int id, const char *value)
         return hfc_cli_parse_int("bench", "--seconds", value, 1, 3600, &o->seconds);
     if (id == OPT_PRECISION)
         return parse_formats(value, &o->formats);
+    if (id == OPT_OFFLINE) {
+        o->offline_only = 1;
+        return 0;
+    }
     if (id == OPT_CLOCK) {
         o->cpu_clock = !strcmp(value, "cpu");
         if (o->cpu_clock || !strcmp(value, "wall"))
@@ -127,6 +134,7 @@ static double thread_seconds_now(void)
 
 /* The clock of the one-thread timings (--clock). */
 static double (*one_thread_clock)(void) = hfc_cli_seconds_now;
+static int offline_only; /* --offline */
 
 /* The peak of each format on this CPU, GOP/s per core (0 where none): the path's
  * fp32 FMA loop and its bf16 / int8 dot-product loops. */
@@ -299,11 +307,12 @@ static void profile_encode(const hfc_model *m, const float *pcm, int64_t n, int 
     int n_rows = 0;
     hfc_token *tokens = malloc((size_t)hfc_model_frames_for_samples(m, n) *
                                (size_t)(m->cfg.groups * m->cfg.layers) * sizeof *tokens);
+    hfc_workspace ws = {0}; /* kept across runs, as an encoder keeps it */
     for (int r = 0; r < repeat && tokens; r++) {
         hfc_profile prof;
         memset(&prof, 0, sizeof prof);
         prof.clock = one_thread_clock;
-        const hfc_exec ex = {.kern = m->kern, .profile = &prof};
+        const hfc_exec ex = {.kern = m->kern, .profile = &prof, .ws = &ws};
         hfc_act latent = {0};
         if (hfc_encoder_net_run(&m->enc, &ex, pcm, n, &latent) != HFC_OK)
             break;
@@ -323,6 +332,7 @@ static void profile_encode(const hfc_model *m, const float *pcm, int64_t n, int 
         keep_fastest(best, rows, n_rows, r == 0);
         hfc_act_free(&latent);
     }
+    hfc_workspace_free(&ws);
     free(tokens);
     print_stages("Encode", best, n_rows, pk);
 }
@@ -333,11 +343,12 @@ static void profile_decode(const hfc_model *m, const hfc_token *tokens, int64_t 
     stage_row best[HFC_MAX_STAGES + 3];
     int n_rows = 0;
     float *pcm = malloc((size_t)hfc_model_samples_for_frames(m, n_frames) * sizeof *pcm);
+    hfc_workspace ws = {0}; /* kept across runs, as a decoder keeps it */
     for (int r = 0; r < repeat && pcm; r++) {
         hfc_profile prof;
         memset(&prof, 0, sizeof prof);
         prof.clock = one_thread_clock;
-        const hfc_exec ex = {.kern = m->kern, .profile = &prof};
+        const hfc_exec ex = {.kern = m->kern, .profile = &prof, .ws = &ws};
         hfc_act latent = {0};
         if (hfc_act_alloc(&latent, m->cfg.latent_dim, n_frames, 0) != HFC_OK)
             break;
@@ -357,6 +368,7 @@ static void profile_decode(const hfc_model *m, const hfc_token *tokens, int64_t 
         n_rows = 1 + decoder_stage_rows(m, &prof, rows + 1);
         keep_fastest(best, rows, n_rows, r == 0);
     }
+    hfc_workspace_free(&ws);
     free(pcm);
     print_stages("Decode", best, n_rows, pk);
 }
@@ -555,6 +567,8 @@ static int run_bench(const hfc_model *m, const float *pcm, int64_t n, int max_th
     if (status == 0) {
         profile_encode(m, pcm, n, repeat, pk);
         profile_decode(m, tokens, n_frames, repeat, pk);
+    }
+    if (status == 0 && !offline_only) {
         latency el, dl;
         status = time_streaming(m, pcm, n_frames, tokens, &el, &dl);
         if (status == 0) {
@@ -599,9 +613,10 @@ int hfc_cmd_bench(int argc, char **argv)
                                              {"repeat", 0, 1, OPT_REPEAT},
                                              {"precision", 0, 1, OPT_PRECISION},
                                              {"clock", 0, 1, OPT_CLOCK},
+                                             {"offline", 0, 0, OPT_OFFLINE},
                                              {NULL, 0, 0, 0}};
     hfc_cli_common common;
-    bench_options bo = {10, 3, 0, 0};
+    bench_options bo = {10, 3, 0, 0, 0};
     const char *audio_path[1];
     int n_args = hfc_cli_parse_command("bench", argc, argv, options, &common, apply_bench_option,
                                        &bo, audio_path, 1);
@@ -612,6 +627,7 @@ int hfc_cmd_bench(int argc, char **argv)
         return HFC_CLI_EXIT_OK;
     }
     one_thread_clock = bo.cpu_clock ? thread_seconds_now : hfc_cli_seconds_now;
+    offline_only = bo.offline_only;
     hfc_model *model = load_in(&common, -1);
     if (model == NULL)
         return HFC_CLI_EXIT_FAILURE;
