@@ -194,6 +194,17 @@ int hfc_config_parse(const char *json, hfc_config *out, const hfc_logger *logger
     parse_net(&r, enc, "encoder", &out->enc);
     parse_net(&r, dec, "decoder", &out->dec);
     if (r.status == HFC_OK) {
+        /* Optional (models/FORMAT.md): absent means the waveform head. */
+        const cJSON *head = cJSON_GetObjectItemCaseSensitive(dec, "head");
+        if (head && !cJSON_IsString(head))
+            fail(&r, HFC_ERR_FORMAT, "decoder.head", "must be a string");
+        else if (head && !strcmp(head->valuestring, "istft"))
+            fail(&r, HFC_ERR_UNSUPPORTED, "decoder.head",
+                 "\"istft\" (an inverse-STFT head) is not supported by this libhificodec");
+        else if (head && strcmp(head->valuestring, "waveform"))
+            fail(&r, HFC_ERR_UNSUPPORTED, "decoder.head", "must be \"waveform\" or \"istft\"");
+    }
+    if (r.status == HFC_OK) {
         const cJSON *norm = get(&r, enc, "norm");
         if (norm && cJSON_IsString(norm) && !strcmp(norm->valuestring, "group")) {
             out->enc_group_norm = 1;

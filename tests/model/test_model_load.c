@@ -70,7 +70,10 @@ static void edit_config(cJSON *root, const char *section, const char *field, cJS
     cJSON *meta = cJSON_GetObjectItem(root, "__metadata__");
     cJSON *cfg = cJSON_Parse(cJSON_GetObjectItem(meta, "hificodec_config")->valuestring);
     cJSON *obj = section ? cJSON_GetObjectItem(cfg, section) : cfg;
-    cJSON_ReplaceItemInObject(obj, field, value);
+    if (cJSON_GetObjectItem(obj, field))
+        cJSON_ReplaceItemInObject(obj, field, value);
+    else
+        cJSON_AddItemToObject(obj, field, value); /* an optional field */
     char *text = cJSON_PrintUnformatted(cfg);
     cJSON_ReplaceItemInObject(meta, "hificodec_config", cJSON_CreateString(text));
     free(text);
@@ -169,6 +172,18 @@ static void edit_resblock(cJSON *root)
 {
     edit_config(root, NULL, "resblock", cJSON_CreateString("3"));
 }
+static void edit_head_istft(cJSON *root)
+{
+    edit_config(root, "decoder", "head", cJSON_CreateString("istft"));
+}
+static void edit_head_waveform(cJSON *root)
+{
+    edit_config(root, "decoder", "head", cJSON_CreateString("waveform"));
+}
+static void edit_head_number(cJSON *root)
+{
+    edit_config(root, "decoder", "head", cJSON_CreateNumber(1));
+}
 static void edit_channels_type(cJSON *root)
 {
     edit_config(root, "encoder", "channels", cJSON_CreateString("many"));
@@ -203,6 +218,9 @@ static void test_edits(void)
         {"future format version", edit_version, 0, HFC_ERR_UNSUPPORTED},
         {"codebook size changed", edit_codebook, 0, HFC_ERR_TENSOR},
         {"unknown resblock", edit_resblock, 0, HFC_ERR_UNSUPPORTED},
+        {"istft head (not in this engine)", edit_head_istft, 0, HFC_ERR_UNSUPPORTED},
+        {"explicit waveform head", edit_head_waveform, 0, HFC_OK},
+        {"head not a string", edit_head_number, 0, HFC_ERR_FORMAT},
         {"channels of the wrong type", edit_channels_type, 0, HFC_ERR_FORMAT},
         {"fractional sample rate", edit_sample_rate_float, 0, HFC_ERR_FORMAT},
     };

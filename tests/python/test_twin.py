@@ -97,5 +97,43 @@ class TwinTest(unittest.TestCase):
         self.assertGreater(m.generator.ups[0].weight_g.grad.abs().sum().item(), 0)
 
 
+    def test_istft_head_inverts_the_stft(self):
+        """The head's fixed weight is an inverse STFT: fed torch.stft's real
+        and imaginary parts (as magnitude logs and phases), it gives the
+        signal back wherever n_fft / hop windows overlap."""
+        from hificodec_torch.model import IstftHead
+        for n_fft, hop in ((32, 8), (160, 40), (120, 40)):
+            with self.subTest(n_fft=n_fft, hop=hop):
+                x = torch.randn(1, 4000, dtype=torch.float64)
+                spec = torch.stft(x, n_fft, hop, window=torch.hann_window(n_fft, dtype=torch.float64),
+                                  center=False, return_complex=True)
+                polar = torch.cat([spec.abs().clamp_min(1e-30).log(), spec.angle()], 1).float()
+                head = IstftHead(n_fft, hop, causal=False)
+                y = head(polar)[0, 0]
+                # Centred: sample n of y is sample n + (n_fft - hop) / 2 of x's frames.
+                off = (n_fft - hop) // 2
+                inner = slice(n_fft, y.shape[0] - n_fft)
+                err = (y[inner] - x[0, off:off + y.shape[0]][inner].float()).abs().max().item()
+                self.assertLess(err, 1e-4)
+
+    def test_istft_generator_is_causal_and_sized(self):
+        """A causal istft generator gives hop samples a frame, and a change in
+        latent frame t changes no sample before t * hop."""
+        for name in ("causal_istft", "tiny_istft"):
+            model = random_model(load_config(name), seed=3, scaled=True).eval()
+            z = torch.randn(1, model.config.latent_dim, 12)
+            with torch.no_grad():
+                a = model.generator(z)[0, 0]
+                z2 = z.clone()
+                z2[..., 7:] += 0.5
+                b = model.generator(z2)[0, 0]
+            self.assertEqual(a.shape[0], 12 * model.config.hop)
+            changed = (a - b).abs().gt(0).nonzero()[0].item()
+            if name == "causal_istft":
+                self.assertGreaterEqual(changed, 7 * model.config.hop)
+            else:
+                self.assertLess(changed, 7 * model.config.hop)  # the centred one looks ahead
+
+
 if __name__ == "__main__":
     unittest.main()
