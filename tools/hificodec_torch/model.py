@@ -334,8 +334,13 @@ class HiFiCodec(nn.Module):
         return self.quantizer(self.latent(wav))[2]
 
     def decode(self, codes: torch.Tensor) -> torch.Tensor:
-        """codes [B, T, n_codebooks] -> wav [B, T * hop]."""
-        return self.generator(self.quantizer.embed(codes)).squeeze(1)
+        """codes [B, T, n_codebooks] -> wav [B, T * hop] in [-1, 1]: the PCM the C
+        library decodes (an istft head's output clipped there; training sees the
+        generator's unclipped output through forward())."""
+        wav = self.generator(self.quantizer.embed(codes)).squeeze(1)
+        if self.generator.head is not None:
+            wav = wav.clamp(-1.0, 1.0)
+        return wav
 
     def forward(self, wav: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Training pass: (wav_hat [B, T * hop], VQ loss, codes [B, T, K])."""
