@@ -74,7 +74,11 @@ int hfc_generator_net_run(const hfc_generator_net *net, const hfc_exec *ex, cons
     }
     const hfc_act *samples = out;
     if (status == HFC_OK && net->head_type == HFC_HEAD_ISTFT) {
+        hfc_profile_stage(ex, net->n_stages + 2);
+        const double t0 = ex->profile ? hfc_profile_now(ex->profile) : 0.0;
         hfc_istft_polar(out->data, out->ld, net->head_bins, out->n);
+        if (ex->profile) /* the polar step: elementwise, "other" time */
+            ex->profile->stage[ex->profile->current].other_s += hfc_profile_now(ex->profile) - t0;
         status = hfc_act_reshape(next, 1, hfc_convt_out_len(&net->head, out->n), 0);
         if (status == HFC_OK) {
             const hfc_conv_out to = {.out = next};

@@ -433,6 +433,9 @@ int hfc_model_get_info(const hfc_model *model, hfc_model_info *info)
     info->name = c->name;
     info->cpu_path = model->kern->name;
     info->precision = hfc_format_name(model->precision);
+    info->decoder_head = c->head == HFC_HEAD_ISTFT ? "istft" : "waveform";
+    info->head_n_fft = c->head_n_fft;
+    info->head_hop_samples = c->head == HFC_HEAD_ISTFT ? c->head_hop : 0;
     return HFC_OK;
 }
 

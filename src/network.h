@@ -15,12 +15,13 @@
 /* Per-stage timing of an offline pass, for hificodec bench: when hfc_exec.profile is
  * set, the layer runners add each layer's wall time (and a conv's floating-point
  * operations) to stage[current], which the passes set as they go: 0 conv_pre,
- * 1..n_stages the stages (resampling conv and resblocks), n_stages + 1 conv_post. */
+ * 1..n_stages the stages (resampling conv and resblocks), n_stages + 1 conv_post,
+ * n_stages + 2 the generator's istft head (polar step and inverse STFT). */
 typedef struct hfc_profile {
     int current;
     struct {
         double conv_s, other_s, conv_flop;
-    } stage[HFC_MAX_STAGES + 2];
+    } stage[HFC_MAX_STAGES + 3];
     double (*clock)(void); /* seconds; NULL: hfc_seconds_now (monotonic wall time) */
 } hfc_profile;
 

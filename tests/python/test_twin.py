@@ -134,6 +134,32 @@ class TwinTest(unittest.TestCase):
             else:
                 self.assertLess(changed, 7 * model.config.hop)  # the centred one looks ahead
 
+    def test_istft_decode_clips(self):
+        """decode() gives PCM: an istft generator's output clipped to [-1, 1]
+        (as the C library does), while forward() (training) keeps it whole."""
+        model = random_model(load_config("causal_istft"), seed=3, scaled=True).eval()
+        with torch.no_grad():
+            model.generator.conv_post.bias[: model.generator.head.n_bins] += 3.0  # ~20x louder
+            codes = model.encode(torch.randn(1, 8 * model.config.hop) * 0.3)
+            raw = model.generator(model.quantizer.embed(codes))[:, 0]
+            pcm = model.decode(codes)
+        self.assertGreater(raw.abs().max().item(), 1.0)
+        self.assertTrue(torch.equal(pcm, raw.clamp(-1, 1)))
+
+    def test_flops_count_the_istft_head(self):
+        """flops.cost counts conv_post's n_fft + 2 outputs and the inverse STFT
+        (n_fft + 2 inputs x n_fft taps per head frame), as the C library's
+        hfc_model_info does."""
+        from hificodec_torch.flops import cost
+        cfg = load_config("causal_istft")
+        d, head_rate = cfg.decoder, cfg.sample_rate / cfg.head_hop
+        base = load_config("causal_istft")
+        base.decoder.head, base.decoder.head_n_fft = "waveform", 0
+        extra = (d.channels[-1] * (d.head_n_fft + 1) * d.post_kernel * head_rate
+                 + (d.head_n_fft + 2) * d.head_n_fft * head_rate)
+        self.assertAlmostEqual(cost(cfg).decode_macs_per_s - cost(base).decode_macs_per_s, extra,
+                               delta=1e-6 * extra)
+
 
 if __name__ == "__main__":
     unittest.main()
