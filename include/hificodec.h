@@ -182,6 +182,9 @@ typedef struct hfc_model_info {
     const char *name;       /* from the config, or "" ; owned by the model */
     const char *cpu_path;   /* kernel path in use: "scalar", "avx2", "avx512", "neon" */
     const char *precision;  /* format in use (enum hfc_precision): "fp32", "bf16", "int8" */
+    const char *decoder_head; /* "waveform" (conv_post, tanh) or "istft" (an inverse STFT) */
+    int head_n_fft;         /* istft: the inverse STFT's size in samples; 0 for waveform */
+    int head_hop_samples;   /* istft: its hop (samples per generator column); 0 for waveform */
 } hfc_model_info;
 
 /* Fills *info. Returns HFC_OK or HFC_ERR_INVALID_ARG. */

@@ -155,14 +155,13 @@ int64_t hfc_decoder_decode_latents(hfc_decoder *decoder, const float *latents, i
     return st == HFC_OK ? n_samples : st;
 }
 
-/* Moves the audio the stream produced to pcm through tanh and the concealment's
- * gain envelope (1 while no frame was lost). */
+/* Moves the audio the stream produced to pcm through tanh (or the istft head's
+ * clip) and the concealment's gain envelope (1 while no frame was lost). */
 static int64_t take_samples(hfc_decoder *dec, float *pcm)
 {
     hfc_colbuf *audio = &dec->stream.audio;
     const float *src = hfc_colbuf_at(audio, 0, audio->t0);
-    for (int i = 0; i < audio->n; i++)
-        pcm[i] = tanhf(src[i]);
+    hfc_generator_net_pcm(&dec->model->gen, src, pcm, audio->n);
     int64_t n = audio->n;
     hfc_colbuf_drop_before(audio, hfc_colbuf_end(audio));
     hfc_conceal_apply_gain(&dec->conceal, pcm, n);

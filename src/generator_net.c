@@ -1,6 +1,7 @@
 /* The HiFi-GAN generator (AcademiCodec models.py `Generator`), offline: conv_pre;
- * per stage lrelu, transposed conv, resblocks averaged; lrelu; conv_post; tanh. */
-#include <math.h>
+ * per stage lrelu, transposed conv, resblocks averaged; lrelu; conv_post; then
+ * tanh, or for the istft head the polar step, the inverse-STFT transposed conv
+ * and a clip. */
 
 #include "hificodec.h"
 #include "network.h"
@@ -66,13 +67,27 @@ int hfc_generator_net_run(const hfc_generator_net *net, const hfc_exec *ex, cons
     }
     hfc_profile_stage(ex, net->n_stages + 1);
     if (status == HFC_OK)
-        status = hfc_act_reshape(out, 1, hfc_conv_out_len(&net->post, in->n), 0);
+        status = hfc_act_reshape(out, net->post.c_out, hfc_conv_out_len(&net->post, in->n), 0);
     if (status == HFC_OK) {
         const hfc_conv_out to = {.out = out};
         hfc_run_conv(ex, &net->post, in, out->n, &to);
-        for (int64_t t = 0; t < out->n; t++)
-            pcm[t] = tanhf(out->data[t]);
     }
+    const hfc_act *samples = out;
+    if (status == HFC_OK && net->head_type == HFC_HEAD_ISTFT) {
+        hfc_profile_stage(ex, net->n_stages + 2);
+        const double t0 = ex->profile ? hfc_profile_now(ex->profile) : 0.0;
+        hfc_istft_polar(out->data, out->ld, net->head_bins, out->n);
+        if (ex->profile) /* the polar step: elementwise, "other" time */
+            ex->profile->stage[ex->profile->current].other_s += hfc_profile_now(ex->profile) - t0;
+        status = hfc_act_reshape(next, 1, hfc_convt_out_len(&net->head, out->n), 0);
+        if (status == HFC_OK) {
+            const hfc_conv_out to = {.out = next};
+            hfc_run_convt(ex, &net->head, out, next->n, &to);
+            samples = next;
+        }
+    }
+    if (status == HFC_OK)
+        hfc_generator_net_pcm(net, samples->data, pcm, samples->n);
     if (ws == &own)
         hfc_workspace_free(&own);
     return status;

@@ -1,6 +1,6 @@
 /* The generator, streaming. Latent frames go into pre.in; each run pushes whatever
- * became computable through conv_pre, the upsampling stages and conv_post into
- * `audio` (before tanh). */
+ * became computable through conv_pre, the upsampling stages and conv_post (and the
+ * istft head) into `audio` (before tanh or the clip). */
 #include <string.h>
 
 #include "hificodec.h"
@@ -11,7 +11,9 @@
 static int generator_lookahead(const hfc_generator_net *net, const hfc_stream_plan *plan,
                                int *stage_lookahead)
 {
-    int samples_per_column = 1;
+    const int istft = net->head_type == HFC_HEAD_ISTFT;
+    const int head_hop = istft ? net->head.stride : 1;
+    int samples_per_column = head_hop;
     for (int i = 0; i < net->n_stages; i++)
         samples_per_column *= net->up[i].stride;
     int lookahead =
@@ -31,7 +33,11 @@ static int generator_lookahead(const hfc_generator_net *net, const hfc_stream_pl
         if (stage_lookahead)
             stage_lookahead[i] = lookahead;
     }
-    return lookahead + hfc_sconv_lookahead(&net->post, hfc_stream_taps(&net->post, plan));
+    lookahead += hfc_sconv_lookahead(&net->post, hfc_stream_taps(&net->post, plan)) * head_hop;
+    /* The head's centred crop, as a stage's (a causal head adds none). */
+    if (istft)
+        lookahead += (net->head.crop_left + head_hop - 1) / head_hop * head_hop;
+    return lookahead;
 }
 
 int hfc_generator_stream_lookahead(const hfc_generator_net *net, const hfc_stream_plan *plan)
@@ -47,7 +53,9 @@ int hfc_generator_stream_init(hfc_generator_stream *s, const hfc_generator_net *
     s->n_stages = net->n_stages;
     int stage_lookahead[HFC_MAX_STAGES];
     s->lookahead_samples = generator_lookahead(net, plan, stage_lookahead);
-    int hop = 1;
+    const int istft = net->head_type == HFC_HEAD_ISTFT;
+    const int head_hop = istft ? net->head.stride : 1;
+    int hop = head_hop;
     for (int i = 0; i < net->n_stages; i++)
         hop *= net->up[i].stride;
     /* Columns a stage's signals may hold at once: one run's worth plus, at flush,
@@ -75,6 +83,10 @@ int hfc_generator_stream_init(hfc_generator_stream *s, const hfc_generator_net *
     burst += net->post.pad_right + net->post.kernel;
     if (status == HFC_OK)
         status = hfc_sconv_init(&s->post, &net->post, burst, hfc_stream_taps(&net->post, plan));
+    if (status == HFC_OK && istft) {
+        status = hfc_sconvt_init(&s->head, &net->head, burst);
+        burst = burst * head_hop + net->head.kernel;
+    }
     if (status == HFC_OK)
         status = hfc_colbuf_init(&s->audio, 1, burst);
     if (status == HFC_OK)
@@ -89,6 +101,7 @@ void hfc_generator_stream_free(hfc_generator_stream *s)
     for (int i = 0; i < HFC_MAX_STAGES; i++)
         hfc_sstage_free(&s->stage[i]);
     hfc_sconv_free(&s->post);
+    hfc_sconvt_free(&s->head);
     hfc_colbuf_free(&s->audio);
 }
 
@@ -99,12 +112,15 @@ void hfc_generator_stream_reset(hfc_generator_stream *s)
     for (int i = 0; i < s->n_stages; i++)
         hfc_sstage_reset(&s->stage[i]);
     hfc_sconv_reset(&s->post);
+    if (s->head.cv)
+        hfc_sconvt_reset(&s->head);
     hfc_colbuf_reset(&s->audio, 0);
 }
 
 static int any_overflow(const hfc_generator_stream *s)
 {
-    int bad = s->pre.in.overflow | s->x.overflow | s->post.in.overflow | s->audio.overflow;
+    int bad = s->pre.in.overflow | s->x.overflow | s->post.in.overflow | s->audio.overflow |
+              s->head.in.overflow;
     for (int i = 0; i < s->n_stages; i++)
         bad |= hfc_sstage_overflow(&s->stage[i]);
     return bad;
@@ -133,12 +149,25 @@ int hfc_generator_stream_run_many(hfc_generator_stream *const *s, int n, int fin
         hfc_sstage_resblocks_many(stage, n, finish);
     }
     int status = HFC_OK;
+    int64_t head_from[HFC_STREAM_BATCH_MAX] = {0};
     for (int k = 0; k < n; k++) {
         hfc_feed_activated(&s[k]->post.in, &s[k]->stage[s[k]->n_stages - 1].out, s[k]->net->slope);
         conv[k] = &s[k]->post;
-        out[k] = &s[k]->audio;
+        out[k] = s[k]->head.cv ? &s[k]->head.in : &s[k]->audio;
+        head_from[k] = hfc_colbuf_end(out[k]);
     }
     hfc_sconv_finish_run_many(conv, out, n, finish);
+    for (int k = 0; k < n; k++) {
+        hfc_sconvt *head = &s[k]->head;
+        if (!head->cv)
+            continue;
+        const int64_t end = hfc_colbuf_end(&head->in);
+        hfc_istft_polar(hfc_colbuf_at(&head->in, 0, head_from[k]), head->in.ld,
+                        s[k]->net->head_bins, end - head_from[k]);
+        if (finish)
+            hfc_sconvt_finish(head);
+        hfc_sconvt_run(head, &s[k]->audio);
+    }
     for (int k = 0; k < n; k++)
         status = status == HFC_OK && any_overflow(s[k]) ? HFC_ERR_INTERNAL : status;
     return status;

@@ -202,8 +202,24 @@ static void bind_generator(binder *b, const hfc_config *c, hfc_generator_net *ne
         up->bias = bind_1d(b, prefix, up->c_out);
         bind_resblocks(b, "generator", c, nc, i, up->c_out, net->rb[i]);
     }
-    bind_conv(b, &net->post, "generator.conv_post", nc->channels[nc->n_stages], 1, nc->post_kernel,
-              1, 1, c->causal);
+    net->head_type = c->head;
+    const int n_post = c->head == HFC_HEAD_ISTFT ? c->head_n_fft + 2 : 1;
+    bind_conv(b, &net->post, "generator.conv_post", nc->channels[nc->n_stages], n_post,
+              nc->post_kernel, 1, 1, c->causal);
+    if (c->head == HFC_HEAD_ISTFT) {
+        hfc_convt *head = &net->head;
+        net->head_bins = c->head_n_fft / 2 + 1;
+        head->c_in = n_post;
+        head->c_out = 1;
+        head->kernel = c->head_n_fft;
+        head->stride = c->head_hop;
+        const int trim = head->kernel - head->stride;
+        head->crop_left = c->causal ? 0 : trim / 2;
+        head->crop_right = trim - head->crop_left;
+        head->weight = bind_tensor(b, "generator.head.weight", 3,
+                                   (int64_t[]){head->c_in, 1, head->kernel});
+        head->bias = NULL;
+    }
 }
 
 static double conv_macs_per_s(const hfc_conv *cv, double rate_out)
@@ -246,6 +262,11 @@ static void count_flops(hfc_model *m)
             macs += resblock_macs_per_s(&m->gen.rb[i][j], c->resblock_type, rate);
     }
     macs += conv_macs_per_s(&m->gen.post, rate);
+    if (m->gen.head_type == HFC_HEAD_ISTFT) {
+        /* The inverse STFT (its polar step is O(activations), uncounted as tanh is). */
+        const hfc_convt *head = &m->gen.head;
+        macs += (double)head->c_in * head->c_out * head->kernel * rate;
+    }
     m->decode_flop_per_s = 2.0 * macs;
 }
 
@@ -281,6 +302,9 @@ static int bind_model(hfc_model *m, const hfc_st_file *file)
             b.status = HFC_ERR_TENSOR;
         }
     m->n_params = b.used - (int64_t)m->cfg.layers * m->cfg.groups * m->cfg.codebook_size;
+    /* The istft head's weight is a fixed buffer (the inverse DFT), not trained. */
+    if (m->cfg.head == HFC_HEAD_ISTFT)
+        m->n_params -= (int64_t)(m->cfg.head_n_fft + 2) * m->cfg.head_n_fft;
     return b.status;
 }
 
@@ -409,6 +433,9 @@ int hfc_model_get_info(const hfc_model *model, hfc_model_info *info)
     info->name = c->name;
     info->cpu_path = model->kern->name;
     info->precision = hfc_format_name(model->precision);
+    info->decoder_head = c->head == HFC_HEAD_ISTFT ? "istft" : "waveform";
+    info->head_n_fft = c->head_n_fft;
+    info->head_hop_samples = c->head == HFC_HEAD_ISTFT ? c->head_hop : 0;
     return HFC_OK;
 }
 

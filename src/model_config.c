@@ -142,8 +142,13 @@ static void check_net(reader *r, const hfc_config *c, const hfc_net_config *net,
 {
     if (r->status != HFC_OK)
         return;
-    if (product(net->strides, net->n_stages) != c->hop)
+    const int strides = product(net->strides, net->n_stages);
+    if (net == &c->dec && c->head == HFC_HEAD_ISTFT) {
+        if (strides < 1 || c->hop % strides != 0)
+            fail(r, HFC_ERR_UNSUPPORTED, which, "product of strides does not divide hop");
+    } else if (strides != c->hop) {
         fail(r, HFC_ERR_UNSUPPORTED, which, "product of strides differs from hop");
+    }
     for (int i = 0; i < net->n_stages; i++) {
         int k = net->kernels[i], s = net->strides[i];
         if (k < s || (!c->causal && (k - s) % 2 != 0))
@@ -194,6 +199,21 @@ int hfc_config_parse(const char *json, hfc_config *out, const hfc_logger *logger
     parse_net(&r, enc, "encoder", &out->enc);
     parse_net(&r, dec, "decoder", &out->dec);
     if (r.status == HFC_OK) {
+        /* Optional (models/FORMAT.md): absent means the waveform head. */
+        const cJSON *head = cJSON_GetObjectItemCaseSensitive(dec, "head");
+        if (head && !cJSON_IsString(head))
+            fail(&r, HFC_ERR_FORMAT, "decoder.head", "must be a string");
+        else if (head && !strcmp(head->valuestring, "istft"))
+            out->head = HFC_HEAD_ISTFT;
+        else if (head && strcmp(head->valuestring, "waveform"))
+            fail(&r, HFC_ERR_UNSUPPORTED, "decoder.head", "must be \"waveform\" or \"istft\"");
+        if (out->head == HFC_HEAD_ISTFT)
+            out->head_n_fft = get_int(&r, dec, "head_n_fft", 2, HFC_MAX_HEAD_N_FFT);
+        else if (cJSON_GetObjectItemCaseSensitive(dec, "head_n_fft") &&
+                 get_int(&r, dec, "head_n_fft", 0, HFC_MAX_HEAD_N_FFT) != 0)
+            fail(&r, HFC_ERR_UNSUPPORTED, "decoder.head_n_fft", "is for the istft head only");
+    }
+    if (r.status == HFC_OK) {
         const cJSON *norm = get(&r, enc, "norm");
         if (norm && cJSON_IsString(norm) && !strcmp(norm->valuestring, "group")) {
             out->enc_group_norm = 1;
@@ -228,5 +248,14 @@ int hfc_config_parse(const char *json, hfc_config *out, const hfc_logger *logger
         fail(&r, HFC_ERR_UNSUPPORTED, "channels", "must be positive");
     check_net(&r, out, &out->enc, "encoder");
     check_net(&r, out, &out->dec, "decoder");
+    if (r.status == HFC_OK) {
+        out->head_hop = out->hop / product(out->dec.strides, out->dec.n_stages);
+        /* Even, whole hops, at least three: the squared Hann windows then overlap-add
+         * to a constant and the head is an exact inverse STFT (as the twin checks). */
+        const int n_fft = out->head_n_fft, h = out->head_hop;
+        if (out->head == HFC_HEAD_ISTFT && (n_fft % 2 != 0 || n_fft % h != 0 || n_fft < 3 * h))
+            fail(&r, HFC_ERR_UNSUPPORTED, "decoder.head_n_fft",
+                 "must be even, a multiple of the head hop and at least three times it");
+    }
     return r.status;
 }

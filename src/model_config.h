@@ -16,6 +16,13 @@
 #define HFC_MAX_GROUPS 16
 #define HFC_MAX_LAYERS 8
 #define HFC_MAX_CODEBOOK 65536
+#define HFC_MAX_HEAD_N_FFT 4096
+
+/* What renders the generator's last stage into samples (models/FORMAT.md). */
+enum hfc_head_type {
+    HFC_HEAD_WAVEFORM = 0, /* conv_post to one channel, tanh */
+    HFC_HEAD_ISTFT = 1     /* conv_post to log magnitudes and phases, a fixed inverse STFT */
+};
 
 enum hfc_resblock_type { HFC_RESBLOCK_1 = 1, HFC_RESBLOCK_2 = 2 };
 
@@ -46,6 +53,9 @@ typedef struct hfc_config {
     int norm_channels_per_group;
     float norm_eps;
     int groups, layers, codebook_size;
+    int head;          /* enum hfc_head_type */
+    int head_n_fft;    /* istft: the inverse STFT's size; 0 for the waveform head */
+    int head_hop;      /* samples per column of the generator's last stage */
 } hfc_config;
 
 /* Parses and validates. Returns HFC_OK, HFC_ERR_FORMAT (bad JSON, missing or mistyped

@@ -15,12 +15,13 @@
 /* Per-stage timing of an offline pass, for hificodec bench: when hfc_exec.profile is
  * set, the layer runners add each layer's wall time (and a conv's floating-point
  * operations) to stage[current], which the passes set as they go: 0 conv_pre,
- * 1..n_stages the stages (resampling conv and resblocks), n_stages + 1 conv_post. */
+ * 1..n_stages the stages (resampling conv and resblocks), n_stages + 1 conv_post,
+ * n_stages + 2 the generator's istft head (polar step and inverse STFT). */
 typedef struct hfc_profile {
     int current;
     struct {
         double conv_s, other_s, conv_flop;
-    } stage[HFC_MAX_STAGES + 2];
+    } stage[HFC_MAX_STAGES + 3];
     double (*clock)(void); /* seconds; NULL: hfc_seconds_now (monotonic wall time) */
 } hfc_profile;
 
@@ -97,6 +98,11 @@ typedef struct hfc_quantizer {
     float *code_norms; /* [layers][groups][codebook_size], |e|^2 */
 } hfc_quantizer;
 
+/* istft head (models/FORMAT.md): conv_post's rows are head_bins log magnitudes,
+ * then head_bins phases; hfc_istft_polar makes them real and imaginary parts in
+ * place, and `head` (stride head_hop, no bias, the fixed windowed inverse DFT of
+ * the file) overlap-adds them into samples, cropped as a causal or centred
+ * transposed conv. */
 typedef struct hfc_generator_net {
     hfc_conv pre;
     int n_stages, n_resblocks, resblock_type;
@@ -104,7 +110,23 @@ typedef struct hfc_generator_net {
     hfc_resblock rb[HFC_MAX_STAGES][HFC_MAX_RESBLOCKS];
     hfc_conv post;
     float slope;
+    int head_type; /* enum hfc_head_type */
+    int head_bins; /* istft: n_fft / 2 + 1 */
+    hfc_convt head;
 } hfc_generator_net;
+
+/* The istft head's cap on log magnitudes (e^4.6 ~ 100, Vocos's clip): the twin's
+ * IstftHead.MAX_LOG_MAG. */
+#define HFC_ISTFT_MAX_LOG_MAG 4.6f
+
+/* In place on columns [0, n) of rows 0 .. 2*n_bins-1 (ld floats apart): log
+ * magnitude m (row b) and phase p (row n_bins + b) become e^min(m, cap) cos p and
+ * e^min(m, cap) sin p. Never allocates. */
+void hfc_istft_polar(float *rows, ptrdiff_t ld, int n_bins, int64_t n);
+
+/* The generator's output samples as PCM: tanh for the waveform head, clipped to
+ * [-1, 1] for the istft head (the twin's HiFiCodec.decode). dst may equal src. */
+void hfc_generator_net_pcm(const hfc_generator_net *net, const float *src, float *dst, int64_t n);
 
 /* Output columns of a conv over n_in input columns with its offline padding. */
 int64_t hfc_conv_out_len(const hfc_conv *cv, int64_t n_in);

@@ -11,7 +11,9 @@
  * encoder in fp32; HFC_PRECISION_ENCODER=bf16|int8 overrides that for measurements
  * (tokens then miss the bar). Layers with one input or output channel (conv_pre of
  * the encoder, conv_post of the generator) stay fp32: they cost little and the
- * reduced tiles would run them mostly on padding. */
+ * reduced tiles would run them mostly on padding. The istft head's transposed conv
+ * (one output) stays fp32 with them; its conv_post, with n_fft + 2 outputs, takes
+ * the generator's format like any other generator conv. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +46,9 @@ int hfc_model_for_each_layer(hfc_model *m, hfc_layer_fn fn, void *ctx)
         role.kind = HFC_LAYER_POST;
         if (!st)
             st = fn(ctx, net == 0 ? &m->enc.post : &m->gen.post, NULL, &role);
+        role.kind = HFC_LAYER_HEAD;
+        if (!st && net == 1 && m->gen.head_type == HFC_HEAD_ISTFT)
+            st = fn(ctx, NULL, &m->gen.head, &role);
     }
     return st;
 }
@@ -99,7 +104,9 @@ static int prepare_with(hfc_conv *cv, hfc_convt *cvt, const hfc_conv_ops *ops)
 int hfc_layer_set_format(const hfc_model *m, hfc_conv *cv, hfc_convt *cvt, int format)
 {
     const hfc_conv_ops *ops = hfc_kernels_conv(m->kern, format, hfc_cpu_features());
-    return ops ? prepare_with(cv, cvt, ops) : HFC_ERR_UNSUPPORTED;
+    if (!ops || (ops->takes && !ops->takes(cv, cvt)))
+        return HFC_ERR_UNSUPPORTED;
+    return prepare_with(cv, cvt, ops);
 }
 
 typedef struct plan {

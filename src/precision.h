@@ -6,7 +6,13 @@
 #include "model.h"
 
 /* What a layer is in its network, for the plan and for tools that walk the layers. */
-enum hfc_layer_kind { HFC_LAYER_PRE, HFC_LAYER_RESAMPLE, HFC_LAYER_RESBLOCK, HFC_LAYER_POST };
+enum hfc_layer_kind {
+    HFC_LAYER_PRE,
+    HFC_LAYER_RESAMPLE,
+    HFC_LAYER_RESBLOCK,
+    HFC_LAYER_POST,
+    HFC_LAYER_HEAD /* the generator's istft head (after conv_post, same stage) */
+};
 
 typedef struct hfc_layer_role {
     int net;   /* 0: encoder, 1: generator */
@@ -28,7 +34,8 @@ int hfc_model_prepare_layers(hfc_model *m, int precision);
 
 /* Moves one layer to format (its kernels on the model's path, repacking its
  * weights): for calibration tools. HFC_OK, HFC_ERR_UNSUPPORTED (not on this CPU
- * or path) or HFC_ERR_NO_MEMORY. Not while encoders or decoders use the model. */
+ * or path, or its kernels do not take the layer's shape) or HFC_ERR_NO_MEMORY.
+ * Not while encoders or decoders use the model. */
 int hfc_layer_set_format(const hfc_model *m, hfc_conv *cv, hfc_convt *cvt, int format);
 
 /* Frees every layer's repacked weights. */

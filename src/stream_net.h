@@ -63,8 +63,9 @@ typedef struct hfc_generator_stream {
     hfc_colbuf x;
     int n_stages;
     hfc_sstage stage[HFC_MAX_STAGES];
-    hfc_sconv post;
-    hfc_colbuf audio;         /* post output, before tanh */
+    hfc_sconv post;           /* into audio; for the istft head into head.in */
+    hfc_sconvt head;          /* istft head: its input turned polar in place */
+    hfc_colbuf audio;         /* the samples, before tanh or the clip */
     int lookahead_samples;    /* output samples held back for look-ahead */
 } hfc_generator_stream;
 

@@ -31,6 +31,7 @@
 
 #include "kernels/kernels.h"
 #include "kernels/pack.h"
+#include "network.h"
 #include "test_util.h"
 
 static const double ulp = 1.0 / (1 << 24);
@@ -431,6 +432,12 @@ static void check_convs(const hfc_conv_ops *ops, int quick)
     check_conv(ops, (conv_shape){16, 16, 4, 1, 3, 7, 1});
     check_convt(ops, (convt_shape){17, 24, 4, 2, 90, 0, 180});
     check_convt(ops, (convt_shape){8, 3, 8, 4, 77, 5, 300});
+    /* The istft head (n_fft + 2 inputs, one output, n_fft taps, stride n_fft / 4):
+     * the tiny configs' centred crop and hificodec-16k-istft's 160-point head, with
+     * its conv_post. */
+    check_convt(ops, (convt_shape){34, 1, 32, 8, 60, 12, 480});
+    check_convt(ops, (convt_shape){162, 1, 160, 40, 25, 60, 1000});
+    check_conv(ops, (conv_shape){128, 162, 7, 1, 1, 7, 50});
     /* Large: the official model's widest layers, few and many columns. */
     if (!quick) {
         check_conv(ops, (conv_shape){512, 512, 11, 1, 5, 11, 21});
@@ -440,6 +447,8 @@ static void check_convs(const hfc_conv_ops *ops, int quick)
         /* the 2x and 4x upsamplers' all-phase tile: wide, odd offsets and lengths */
         check_convt(ops, (convt_shape){32, 16, 4, 2, 301, 1, 599});
         check_convt(ops, (convt_shape){64, 40, 8, 4, 157, 2, 621});
+        /* an istft head past the stage kernels' 64 taps: 1024 points at hop 256 */
+        check_convt(ops, (convt_shape){1026, 1, 1024, 256, 7, 384, 1536});
     }
     /* Batches: the streaming layers of the configs, then random ones. */
     check_batch(ops, (conv_shape){256, 256, 5, 1, 3, 5, 0}, 40);
@@ -503,11 +512,54 @@ static void check_avx2_int8_needs(void)
     }
 }
 
+/* The istft head's polar step against double precision: within a few float ulps of
+ * e^min(m, 4.6) (cos p, sin p), the cap applied (m = 50 in column 1), NaN kept; and
+ * the heads' output step: the istft clip, the waveform tanh. */
+static void check_istft_head(void)
+{
+    enum { BINS = 5, N = 301 };
+    static float rows[2 * BINS][N];
+    double want[2 * BINS][N];
+    for (int b = 0; b < BINS; b++)
+        for (int t = 0; t < N; t++) {
+            const float m = t == 0 ? 4.6f : t == 1 ? 50.0f : 3.0f * (float)hfc_test_rand_normal();
+            const float p = 4.0f * (float)hfc_test_rand_normal();
+            rows[b][t] = m;
+            rows[BINS + b][t] = p;
+            const double mag = exp(m < 4.6f ? m : 4.6f);
+            want[b][t] = mag * cos(p);
+            want[BINS + b][t] = mag * sin(p);
+        }
+    rows[0][2] = NAN;
+    hfc_istft_polar(&rows[0][0], N, BINS, N);
+    int bad = 0;
+    for (int b = 0; b < BINS; b++)
+        for (int t = 0; t < N; t++) {
+            const double mag = hypot(want[b][t], want[BINS + b][t]); /* the capped e^m */
+            for (int h = 0; h < 2; h++) {
+                const double ref = want[b + h * BINS][t], got = rows[b + h * BINS][t];
+                if (b == 0 && t == 2)
+                    bad += got == got; /* NaN in, NaN out */
+                else
+                    bad += !(fabs(got - ref) <= 8 * 0x1p-24 * mag);
+            }
+        }
+    CHECK_MSG(bad == 0, "istft polar: %d values off the double reference", bad);
+    const hfc_generator_net istft = {.head_type = HFC_HEAD_ISTFT}, wave = {.head_type = 0};
+    const float in[5] = {-3.0f, -1.0f, 0.25f, 1.5f, NAN};
+    float out[5];
+    hfc_generator_net_pcm(&istft, in, out, 5);
+    CHECK(out[0] == -1.0f && out[1] == -1.0f && out[2] == 0.25f && out[3] == 1.0f && out[4] != out[4]);
+    hfc_generator_net_pcm(&wave, in, out, 5);
+    CHECK(out[2] == tanhf(0.25f) && out[3] == tanhf(1.5f));
+}
+
 int main(int argc, char **argv)
 {
     const int quick = argc > 1 && !strcmp(argv[1], "--quick");
     hfc_test_seed();
     check_avx2_int8_needs();
+    check_istft_head();
     const unsigned have = hfc_cpu_features();
     int n_paths = 0;
     for (int i = 0; hfc_kernel_tables[i]; i++) {

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Writes the seed corpus of fuzz_model_load: a micro model (4 KB, every layer kind,
-GroupNorm, two quantizer layers) in f16 and f32, a causal one, and damaged copies.
+GroupNorm, two quantizer layers) in f16 and f32, a causal one, a causal one with the
+istft decoder head, and damaged copies.
 Run from the repository root: tests/model/make_fuzz_corpus.py"""
 import json
 import os
@@ -43,6 +44,11 @@ def main():
     causal = dict(MICRO, causal=True, resblock="1", name="micro-causal")
     causal["encoder"] = dict(MICRO["encoder"], norm="none")
     export(causal, 'f16', os.path.join(OUT, 'micro-causal.safetensors'))
+    # One decoder stage to half the hop, then an 8-point inverse STFT at hop 2.
+    istft = dict(causal, name="micro-istft")
+    istft["decoder"] = dict(MICRO["decoder"], channels=[4, 2], strides=[2], kernels=[4],
+                            head="istft", head_n_fft=8)
+    export(istft, 'f16', os.path.join(OUT, 'micro-istft.safetensors'))
     n = struct.unpack('<Q', f16[:8])[0]
     damaged = {
         'truncated-header': f16[:8 + n // 2],

@@ -1,7 +1,9 @@
 /* Model file validation: a valid model loads; every kind of damage (truncation, bad
  * JSON, wrong dtype, wrong or huge shapes, bad offsets, missing or extra tensors,
  * bad config values, random corruption) gives a clear status, never a crash.
- * Usage: test_model_load VALID_MODEL.safetensors */
+ * With an istft-head model as well, its loading, truncation, corruption and a
+ * missing head tensor.
+ * Usage: test_model_load VALID_MODEL.safetensors [ISTFT_MODEL.safetensors] */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +72,10 @@ static void edit_config(cJSON *root, const char *section, const char *field, cJS
     cJSON *meta = cJSON_GetObjectItem(root, "__metadata__");
     cJSON *cfg = cJSON_Parse(cJSON_GetObjectItem(meta, "hificodec_config")->valuestring);
     cJSON *obj = section ? cJSON_GetObjectItem(cfg, section) : cfg;
-    cJSON_ReplaceItemInObject(obj, field, value);
+    if (cJSON_GetObjectItem(obj, field))
+        cJSON_ReplaceItemInObject(obj, field, value);
+    else
+        cJSON_AddItemToObject(obj, field, value); /* an optional field */
     char *text = cJSON_PrintUnformatted(cfg);
     cJSON_ReplaceItemInObject(meta, "hificodec_config", cJSON_CreateString(text));
     free(text);
@@ -169,6 +174,53 @@ static void edit_resblock(cJSON *root)
 {
     edit_config(root, NULL, "resblock", cJSON_CreateString("3"));
 }
+static void edit_head_istft(cJSON *root)
+{
+    edit_config(root, "decoder", "head", cJSON_CreateString("istft"));
+}
+static void edit_head_istft_n_fft(cJSON *root, int n_fft)
+{
+    edit_head_istft(root);
+    edit_config(root, "decoder", "head_n_fft", cJSON_CreateNumber(n_fft));
+}
+/* The tiny model's decoder strides make the whole hop: a head hop of 1 sample. */
+static void edit_head_istft_4(cJSON *root)
+{
+    edit_head_istft_n_fft(root, 4);
+}
+static void edit_head_istft_odd(cJSON *root)
+{
+    edit_head_istft_n_fft(root, 5);
+}
+static void edit_head_istft_short(cJSON *root)
+{
+    edit_head_istft_n_fft(root, 2);
+}
+static void edit_head_istft_huge(cJSON *root)
+{
+    edit_head_istft_n_fft(root, 8192);
+}
+static void edit_head_istft_fraction(cJSON *root)
+{
+    edit_head_istft(root);
+    edit_config(root, "decoder", "head_n_fft", cJSON_CreateNumber(4.5));
+}
+static void edit_n_fft_waveform(cJSON *root)
+{
+    edit_config(root, "decoder", "head_n_fft", cJSON_CreateNumber(16));
+}
+static void edit_n_fft_zero_waveform(cJSON *root)
+{
+    edit_config(root, "decoder", "head_n_fft", cJSON_CreateNumber(0));
+}
+static void edit_head_waveform(cJSON *root)
+{
+    edit_config(root, "decoder", "head", cJSON_CreateString("waveform"));
+}
+static void edit_head_number(cJSON *root)
+{
+    edit_config(root, "decoder", "head", cJSON_CreateNumber(1));
+}
 static void edit_channels_type(cJSON *root)
 {
     edit_config(root, "encoder", "channels", cJSON_CreateString("many"));
@@ -203,6 +255,16 @@ static void test_edits(void)
         {"future format version", edit_version, 0, HFC_ERR_UNSUPPORTED},
         {"codebook size changed", edit_codebook, 0, HFC_ERR_TENSOR},
         {"unknown resblock", edit_resblock, 0, HFC_ERR_UNSUPPORTED},
+        {"istft head without head_n_fft", edit_head_istft, 0, HFC_ERR_FORMAT},
+        {"istft head over a waveform model's tensors", edit_head_istft_4, 0, HFC_ERR_TENSOR},
+        {"istft head_n_fft odd", edit_head_istft_odd, 0, HFC_ERR_UNSUPPORTED},
+        {"istft head_n_fft under three head hops", edit_head_istft_short, 0, HFC_ERR_UNSUPPORTED},
+        {"istft head_n_fft over 4096", edit_head_istft_huge, 0, HFC_ERR_UNSUPPORTED},
+        {"istft head_n_fft fractional", edit_head_istft_fraction, 0, HFC_ERR_FORMAT},
+        {"head_n_fft on a waveform head", edit_n_fft_waveform, 0, HFC_ERR_UNSUPPORTED},
+        {"head_n_fft 0 on a waveform head", edit_n_fft_zero_waveform, 0, HFC_OK},
+        {"explicit waveform head", edit_head_waveform, 0, HFC_OK},
+        {"head not a string", edit_head_number, 0, HFC_ERR_FORMAT},
         {"channels of the wrong type", edit_channels_type, 0, HFC_ERR_FORMAT},
         {"fractional sample rate", edit_sample_rate_float, 0, HFC_ERR_FORMAT},
     };
@@ -308,29 +370,63 @@ static void test_strerror(void)
     CHECK(strcmp(hfc_version_string(), "0.1.0") >= 0 && strchr(hfc_version_string(), '.'));
 }
 
-int main(int argc, char **argv)
+static int use_model(const char *path)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s VALID_MODEL\n", argv[0]);
-        return 2;
-    }
-    hfc_test_seed();
-    model_bytes = hfc_test_read_file(argv[1], &model_n_bytes);
+    free(model_bytes);
+    model_bytes = hfc_test_read_file(path, &model_n_bytes);
     if (!model_bytes) {
-        fprintf(stderr, "cannot read %s\n", argv[1]);
-        return 1;
+        fprintf(stderr, "cannot read %s\n", path);
+        return 0;
     }
     uint64_t n_header = 0;
     for (int i = 7; i >= 0; i--)
         n_header = n_header << 8 | model_bytes[i];
     data_offset = 8 + (size_t)n_header;
     CHECK(load_status(model_bytes, model_n_bytes) == HFC_OK);
+    return 1;
+}
+
+/* An istft-head model: its head's tensors are bound and checked like any other. */
+static void test_istft_model(const char *path)
+{
+    if (!use_model(path))
+        return;
+    test_file_errors(path);
+    test_truncation();
+    test_random_corruption();
+    uint8_t *copy = malloc(model_n_bytes);
+    /* A wrong head weight shape is caught: drop the head tensor by renaming it. */
+    const char *name = "generator.head.weight";
+    memcpy(copy, model_bytes, model_n_bytes);
+    uint8_t *at = NULL;
+    for (size_t i = 0; !at && i + strlen(name) <= data_offset; i++)
+        at = memcmp(copy + i, name, strlen(name)) ? NULL : copy + i;
+    CHECK(at != NULL);
+    if (at) {
+        at[strlen("generator.")] = 'H';
+        CHECK(load_status(copy, model_n_bytes) == HFC_ERR_TENSOR);
+    }
+    free(copy);
+}
+
+/* Usage: test_model_load VALID_MODEL [ISTFT_MODEL] */
+int main(int argc, char **argv)
+{
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: %s VALID_MODEL [ISTFT_MODEL]\n", argv[0]);
+        return 2;
+    }
+    hfc_test_seed();
+    if (!use_model(argv[1]))
+        return 1;
     test_file_errors(argv[1]);
     test_truncation();
     test_edits();
     test_random_corruption();
     test_log_callback();
     test_strerror();
+    if (argc == 3)
+        test_istft_model(argv[2]);
     free(model_bytes);
     return hfc_test_finish("test_model_load");
 }

@@ -16,6 +16,33 @@ class ConfigTest(unittest.TestCase):
                 cfg = load_config(name)
                 self.assertEqual(Config.from_dict(json.loads(cfg.to_json())), cfg)
 
+    def test_waveform_head_keeps_the_old_schema(self):
+        """Files of waveform-head models carry no head keys (older readers and
+        the shipped model's metadata stay as they were); istft ones do."""
+        self.assertNotIn("head", load_config("causal").to_dict()["decoder"])
+        self.assertNotIn("head_n_fft", load_config("16k_320d").to_dict()["decoder"])
+        dec = load_config("causal_istft").to_dict()["decoder"]
+        self.assertEqual((dec["head"], dec["head_n_fft"]), ("istft", 32))
+        self.assertEqual(load_config("causal_istft").head_hop, 8)
+
+    def test_istft_head_validation(self):
+        base = load_config("causal_istft").to_dict()
+        bad = {
+            "n_fft not a multiple of the head hop": {"head_n_fft": 36},
+            "n_fft of two hops (Hann squared does not overlap-add flat)": {"head_n_fft": 16},
+            "odd n_fft": {"head_n_fft": 33},
+            "no n_fft": {"head_n_fft": 0},
+            "unknown head": {"head": "mdct"},
+            "strides not dividing the hop": {"strides": [8, 3], "kernels": [16, 3]},
+            "waveform head with strides short of the hop": {"head": "waveform", "head_n_fft": 0},
+        }
+        for what, edit in bad.items():
+            with self.subTest(what):
+                d = json.loads(json.dumps(base))
+                d["decoder"].update(edit)
+                with self.assertRaises(ValueError):
+                    Config.from_dict(d)
+
     def test_16k_320d_mapping(self):
         cfg = load_config("16k_320d")
         self.assertEqual(cfg.name, "academicodec-hificodec-16k-320d")

@@ -84,6 +84,33 @@ class TrainTest(unittest.TestCase):
             self.assertLess((state["model"][books] - initial).abs().max().item(), 0.01)
             self.assertGreater((state["model"][books] - initial).abs().max().item(), 0.0)
 
+    def test_init_from_another_decoder(self):
+        """A run of the istft-head config starts from a waveform-head model of
+        the same encoder and codebooks: those are taken, the decoder's tensors
+        of the same name and shape too, and the new head's start fresh. A
+        model with another encoder is refused."""
+        with tempfile.TemporaryDirectory() as tmp:
+            first, second = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+            run(first, 2)
+            start = os.path.join(first, "model.safetensors")
+            args = ["--config", "causal_istft", "--out", second, "--data", DATA,
+                    "--limit-files", "3", "--batch", "2", "--segment-seconds", "0.2",
+                    "--init-from", start, "--max-steps", "1", "--eval-every", "5",
+                    "--threads", "1", "--seed", "6", "--train", "generator"]
+            self.assertEqual(train.main(args), 0)
+            state = torch.load(os.path.join(second, "checkpoint.pt"))["model"]
+            taken = read(start)[0]
+            for name in ("encoder.conv_pre.bias", "quantizer.quantizer_modules.0.embedding.weight"):
+                self.assertTrue(torch.equal(state[name], torch.from_numpy(taken[name])), name)
+            # The generator learnt one step from the taken weights (lr 2e-4).
+            moved = state["generator.conv_pre.bias"] - torch.from_numpy(taken["generator.conv_pre.bias"])
+            self.assertLess(moved.abs().max().item(), 0.01)
+            self.assertEqual(state["generator.conv_post.bias"].shape[0], 34)
+            with self.assertRaises(SystemExit):
+                train.main(["--config", "tiny_istft", "--out", os.path.join(tmp, "c"),
+                            "--data", DATA, "--limit-files", "3", "--init-from", start,
+                            "--max-steps", "1"])
+
     def test_pack_holds_the_corpus_samples_and_trains(self):
         """A pack (what travels to a GPU machine) gives the trainer the same
         utterances, sample for sample, as the corpus it was made from; a run on

@@ -97,5 +97,69 @@ class TwinTest(unittest.TestCase):
         self.assertGreater(m.generator.ups[0].weight_g.grad.abs().sum().item(), 0)
 
 
+    def test_istft_head_inverts_the_stft(self):
+        """The head's fixed weight is an inverse STFT: fed torch.stft's real
+        and imaginary parts (as magnitude logs and phases), it gives the
+        signal back wherever n_fft / hop windows overlap."""
+        from hificodec_torch.model import IstftHead
+        for n_fft, hop in ((32, 8), (160, 40), (120, 40)):
+            with self.subTest(n_fft=n_fft, hop=hop):
+                x = torch.randn(1, 4000, dtype=torch.float64)
+                spec = torch.stft(x, n_fft, hop, window=torch.hann_window(n_fft, dtype=torch.float64),
+                                  center=False, return_complex=True)
+                polar = torch.cat([spec.abs().clamp_min(1e-30).log(), spec.angle()], 1).float()
+                head = IstftHead(n_fft, hop, causal=False)
+                y = head(polar)[0, 0]
+                # Centred: sample n of y is sample n + (n_fft - hop) / 2 of x's frames.
+                off = (n_fft - hop) // 2
+                inner = slice(n_fft, y.shape[0] - n_fft)
+                err = (y[inner] - x[0, off:off + y.shape[0]][inner].float()).abs().max().item()
+                self.assertLess(err, 1e-4)
+
+    def test_istft_generator_is_causal_and_sized(self):
+        """A causal istft generator gives hop samples a frame, and a change in
+        latent frame t changes no sample before t * hop."""
+        for name in ("causal_istft", "tiny_istft"):
+            model = random_model(load_config(name), seed=3, scaled=True).eval()
+            z = torch.randn(1, model.config.latent_dim, 12)
+            with torch.no_grad():
+                a = model.generator(z)[0, 0]
+                z2 = z.clone()
+                z2[..., 7:] += 0.5
+                b = model.generator(z2)[0, 0]
+            self.assertEqual(a.shape[0], 12 * model.config.hop)
+            changed = (a - b).abs().gt(0).nonzero()[0].item()
+            if name == "causal_istft":
+                self.assertGreaterEqual(changed, 7 * model.config.hop)
+            else:
+                self.assertLess(changed, 7 * model.config.hop)  # the centred one looks ahead
+
+    def test_istft_decode_clips(self):
+        """decode() gives PCM: an istft generator's output clipped to [-1, 1]
+        (as the C library does), while forward() (training) keeps it whole."""
+        model = random_model(load_config("causal_istft"), seed=3, scaled=True).eval()
+        with torch.no_grad():
+            model.generator.conv_post.bias[: model.generator.head.n_bins] += 3.0  # ~20x louder
+            codes = model.encode(torch.randn(1, 8 * model.config.hop) * 0.3)
+            raw = model.generator(model.quantizer.embed(codes))[:, 0]
+            pcm = model.decode(codes)
+        self.assertGreater(raw.abs().max().item(), 1.0)
+        self.assertTrue(torch.equal(pcm, raw.clamp(-1, 1)))
+
+    def test_flops_count_the_istft_head(self):
+        """flops.cost counts conv_post's n_fft + 2 outputs and the inverse STFT
+        (n_fft + 2 inputs x n_fft taps per head frame), as the C library's
+        hfc_model_info does."""
+        from hificodec_torch.flops import cost
+        cfg = load_config("causal_istft")
+        d, head_rate = cfg.decoder, cfg.sample_rate / cfg.head_hop
+        base = load_config("causal_istft")
+        base.decoder.head, base.decoder.head_n_fft = "waveform", 0
+        extra = (d.channels[-1] * (d.head_n_fft + 1) * d.post_kernel * head_rate
+                 + (d.head_n_fft + 2) * d.head_n_fft * head_rate)
+        self.assertAlmostEqual(cost(cfg).decode_macs_per_s - cost(base).decode_macs_per_s, extra,
+                               delta=1e-6 * extra)
+
+
 if __name__ == "__main__":
     unittest.main()

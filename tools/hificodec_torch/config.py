@@ -47,6 +47,20 @@ class DecoderConfig:
     resblock_dilations: List[List[int]]
     pre_kernel: int = 7
     post_kernel: int = 7
+    # "waveform": conv_post gives the samples (through tanh). "istft": the
+    # strides stop short of the hop; conv_post gives head_n_fft / 2 + 1 log
+    # magnitudes and as many phases per frame of the last stage, and a fixed
+    # inverse STFT (periodic Hann, hop = hop / prod(strides)) renders them
+    # (Vocos, Siuzdak 2023): the high-rate stages, the most costly per
+    # training step, are replaced by one transposed conv.
+    head: str = "waveform"
+    head_n_fft: int = 0
+
+
+# Decoder fields written to a file only when they differ from these, so that
+# files of waveform-head models keep the schema older readers know.
+DECODER_OPTIONAL = {"head": "waveform", "head_n_fft": 0}
+MAX_HEAD_N_FFT = 4096
 
 
 @dataclass
@@ -82,7 +96,15 @@ class Config:
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
+        for key, default in DECODER_OPTIONAL.items():
+            if d["decoder"][key] == default:
+                del d["decoder"][key]
         return {"format_version": d.pop("format_version"), **d}  # version first, for readers
+
+    @property
+    def head_hop(self) -> int:
+        """Samples per frame of the generator's last stage."""
+        return self.hop // math.prod(self.decoder.strides)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
@@ -176,9 +198,27 @@ def validate(cfg: Config) -> None:
     enc, dec, q = cfg.encoder, cfg.decoder, cfg.quantizer
     _check_net(enc, "encoder", cfg.causal)
     _check_net(dec, "decoder", cfg.causal)
-    _check(math.prod(enc.strides) == cfg.hop and math.prod(dec.strides) == cfg.hop,
+    _check(math.prod(enc.strides) == cfg.hop,
            f"hop {cfg.hop} must equal the product of the encoder strides "
-           f"({math.prod(enc.strides)}) and of the decoder strides ({math.prod(dec.strides)})")
+           f"({math.prod(enc.strides)})")
+    _check(dec.head in ("waveform", "istft"), f"decoder.head {dec.head!r}, want \"waveform\" or \"istft\"")
+    if dec.head == "waveform":
+        _check(math.prod(dec.strides) == cfg.hop,
+               f"hop {cfg.hop} must equal the product of the decoder strides "
+               f"({math.prod(dec.strides)})")
+        _check(dec.head_n_fft == 0, "decoder.head_n_fft is for the istft head only")
+    else:
+        _check(cfg.hop % math.prod(dec.strides) == 0,
+               f"decoder strides (product {math.prod(dec.strides)}) must divide the hop {cfg.hop}")
+        head_hop = cfg.hop // math.prod(dec.strides)
+        _check_int(dec.head_n_fft, 2, MAX_HEAD_N_FFT, "decoder.head_n_fft")
+        # An even n_fft of three or more whole hops: the squared Hann windows
+        # then overlap-add to a constant (at two they do not), so the head is
+        # an exact inverse STFT.
+        _check(dec.head_n_fft % 2 == 0 and dec.head_n_fft % head_hop == 0
+               and dec.head_n_fft >= 3 * head_hop,
+               f"decoder.head_n_fft {dec.head_n_fft} must be even, a multiple of the head hop "
+               f"{head_hop} and at least three times it")
     _check(enc.norm in ("group", "none"), f"encoder.norm {enc.norm!r}, want \"group\" or \"none\"")
     # GroupNorm's statistics span the whole utterance: a causal stream cannot have them.
     _check(not cfg.causal or enc.norm == "none", "a causal model needs encoder.norm \"none\"")
@@ -310,9 +350,19 @@ def _tiny(name: str, resblock: str = "1", layers: int = 2, causal: bool = False,
     )
 
 
+def _tiny_istft(name: str, causal: bool) -> Config:
+    # Two of the four stages, then an inverse STFT of 4 hops of 8 samples.
+    cfg = _tiny(name, causal=causal, codebook_size=1024 if causal else 64)
+    cfg.decoder = dataclasses.replace(cfg.decoder, channels=[32, 32, 16], strides=[8, 5],
+                                      kernels=[16, 11], head="istft", head_n_fft=32)
+    return cfg
+
+
 NAMED = {
     **{name: (lambda h=h: from_academicodec(h)) for name, h in OFFICIAL.items()},
     "tiny": lambda: _tiny("tiny"),
+    "tiny_istft": lambda: _tiny_istft("tiny_istft", causal=False),
+    "causal_istft": lambda: _tiny_istft("causal_istft", causal=True),
     # ResBlock2, with uneven dilation counts and a third quantizer layer
     # (quantizer_modules3).
     "tiny2": lambda: _tiny("tiny2", resblock="2", layers=3),

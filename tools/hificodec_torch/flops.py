@@ -5,7 +5,8 @@
 Counts the multiply-adds of every conv and transposed conv and of the
 quantizer's distance products (codebook_size x dim per group and layer per
 frame), per second of audio; GFLOP/s = 2 x MACs. Biases, activations,
-GroupNorm and tanh are O(activations), not counted. Parameters are those of
+GroupNorm, tanh and the istft head's polar step are O(activations), not
+counted. Parameters are those of
 the model file (weight norm folded)."""
 
 import argparse
@@ -74,7 +75,15 @@ def cost(cfg: Config) -> Cost:
         rate *= s
         m2, p2 = _resblocks(cfg, d, ch, rate)
         macs, params = macs + m + m2, params + p + p2
-    m, p = _conv(d.channels[-1], 1, d.post_kernel, rate)
+    if d.head == "istft":
+        # conv_post to the log magnitudes and phases, then the inverse STFT: a
+        # transposed conv of n_fft + 2 inputs, one output, n_fft taps per input
+        # frame (its fixed weight is a buffer, not a parameter; the polar step
+        # is O(activations)).
+        m, p = _conv(d.channels[-1], d.head_n_fft + 2, d.post_kernel, rate)
+        m += (d.head_n_fft + 2) * d.head_n_fft * rate
+    else:
+        m, p = _conv(d.channels[-1], 1, d.post_kernel, rate)
     return Cost(enc_macs, macs + m, enc_params, q_params, params + p)
 
 

@@ -8,6 +8,7 @@ official ones (load_state_dict(strict=True) both ways).
 
 from typing import List, Tuple
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -145,8 +146,55 @@ class Encoder(nn.Module):
         return self.conv_post(F.leaky_relu(x, self.final_slope))
 
 
+def istft_basis(n_fft: int, hop: int) -> torch.Tensor:
+    """[n_fft + 2, 1, n_fft]: the inverse real DFT's rows (real parts, then
+    imaginary), each times a periodic Hann window and over the windows'
+    overlap-added square, so that conv_transpose1d at stride hop inverts
+    torch.stft(x, n_fft, hop, hann_window(n_fft)) wherever n_fft / hop
+    windows overlap. Computed in float64, rounded once."""
+    n_bins = n_fft // 2 + 1
+    n = np.arange(n_fft)
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * n / n_fft)
+    overlap = float(np.sum(window ** 2)) / hop  # the constant overlap-added square
+    k = np.arange(n_bins)[:, None]
+    scale = np.where((k == 0) | (k == n_fft // 2), 1.0, 2.0) / n_fft * window / overlap
+    angle = 2 * np.pi * k * n / n_fft
+    basis = np.concatenate([scale * np.cos(angle), -scale * np.sin(angle)])
+    return torch.from_numpy(basis[:, None, :].astype(np.float32))
+
+
+class IstftHead(nn.Module):
+    """[B, n_fft + 2, T] (log magnitudes, then phases) -> [B, 1, T * hop]: each
+    bin's magnitude exp(m) (capped at e^MAX_LOG_MAG, as Vocos clips at 100)
+    and phase p give the complex value exp(m) (cos p + i sin p), and
+    the fixed `weight` (istft_basis, in the model file like any weight)
+    overlap-adds their inverse DFTs. Causal like CausalConvTranspose1d: the
+    last n_fft - hop samples are dropped, so sample n depends on frames
+    <= n / hop only; otherwise (n_fft - hop) / 2 are dropped on each side."""
+
+    MAX_LOG_MAG = 4.6
+
+    def __init__(self, n_fft: int, hop: int, causal: bool):
+        super().__init__()
+        self.n_fft, self.hop, self.causal = n_fft, hop, causal
+        self.n_bins = n_fft // 2 + 1
+        self.register_buffer("weight", istft_basis(n_fft, hop))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mag = torch.exp(x[:, : self.n_bins].clamp(max=self.MAX_LOG_MAG))
+        phase = x[:, self.n_bins:]
+        spec = torch.cat([mag * torch.cos(phase), mag * torch.sin(phase)], 1)
+        y = F.conv_transpose1d(spec, self.weight, stride=self.hop)
+        trim = self.n_fft - self.hop
+        if self.causal:
+            return y[..., : y.shape[-1] - trim]
+        return y[..., trim // 2: y.shape[-1] - (trim - trim // 2)]
+
+
 class Generator(nn.Module):
-    """latent [B, latent_dim, T] -> wav [B, 1, T * hop] in (-1, 1)."""
+    """latent [B, latent_dim, T] -> wav [B, 1, T * hop]: in (-1, 1) through
+    tanh from a waveform head; unbounded from an istft head (clipped where
+    it becomes PCM)."""
 
     def __init__(self, cfg: Config):
         super().__init__()
@@ -159,7 +207,12 @@ class Generator(nn.Module):
             make_conv_transpose(ch[i], ch[i + 1], k, s, cfg.causal)
             for i, (s, k) in enumerate(zip(d.strides, d.kernels)))
         self.resblocks = _resblocks(cfg, d)
-        self.conv_post = make_conv(ch[-1], 1, d.post_kernel, cfg.causal)
+        self.head = None
+        if d.head == "istft":
+            self.conv_post = make_conv(ch[-1], d.head_n_fft + 2, d.post_kernel, cfg.causal)
+            self.head = IstftHead(d.head_n_fft, cfg.head_hop, cfg.causal)
+        else:
+            self.conv_post = make_conv(ch[-1], 1, d.post_kernel, cfg.causal)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.conv_pre(x)
@@ -170,7 +223,8 @@ class Generator(nn.Module):
             for j in range(1, nk):
                 xs = xs + self.resblocks[i * nk + j](x)
             x = xs / nk
-        return torch.tanh(self.conv_post(F.leaky_relu(x, self.slope)))
+        x = self.conv_post(F.leaky_relu(x, self.slope))
+        return self.head(x) if self.head is not None else torch.tanh(x)
 
 
 class QuantizerModule(nn.Module):
@@ -280,8 +334,13 @@ class HiFiCodec(nn.Module):
         return self.quantizer(self.latent(wav))[2]
 
     def decode(self, codes: torch.Tensor) -> torch.Tensor:
-        """codes [B, T, n_codebooks] -> wav [B, T * hop]."""
-        return self.generator(self.quantizer.embed(codes)).squeeze(1)
+        """codes [B, T, n_codebooks] -> wav [B, T * hop] in [-1, 1]: the PCM the C
+        library decodes (an istft head's output clipped there; training sees the
+        generator's unclipped output through forward())."""
+        wav = self.generator(self.quantizer.embed(codes)).squeeze(1)
+        if self.generator.head is not None:
+            wav = wav.clamp(-1.0, 1.0)
+        return wav
 
     def forward(self, wav: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Training pass: (wav_hat [B, T * hop], VQ loss, codes [B, T, K])."""

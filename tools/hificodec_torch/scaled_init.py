@@ -142,5 +142,19 @@ def scaled_init(model: HiFiCodec, seed: int) -> None:
         zq = model.quantizer(model.latent(wav.squeeze(1)))[0]
 
     dec_targets = {m: _target_std(name) for name, m in _convs(model.generator)}
-    dec_targets[model.generator.conv_post] = AUDIO_STD
+    head = model.generator.head
+    dec_targets[model.generator.conv_post] = AUDIO_STD if head is None else 1.0
     _calibrate(model.generator, zq, dec_targets)
+    if head is not None:
+        _level_istft(model, zq)
+
+
+def _level_istft(model: HiFiCodec, zq: torch.Tensor) -> None:
+    """An istft head's conv_post calibrates to std 1, so the phases span a
+    radian each way and the cos and sin halves both matter; then a common
+    offset on the log magnitudes brings the output to AUDIO_STD, clear of the
+    clip at 1."""
+    conv, n_bins = model.generator.conv_post, model.generator.head.n_bins
+    with torch.no_grad():
+        std = model.generator(zq).std().item()
+        conv.bias.data[:n_bins] += math.log(AUDIO_STD / std)

@@ -161,7 +161,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     ap.add_argument("--init-from", metavar="MODEL",
                     help="a new run starts from this model file's weights, codebooks included "
                          "(quantization from step 0; optimizer state starts fresh): how a later "
-                         "session continues from the shipped model")
+                         "session continues from the shipped model. A model whose decoder "
+                         "alone differs gives the tensors that match by name and shape")
     return ap.parse_args(argv)
 
 
@@ -299,9 +300,24 @@ class Trainer:
 
     def _init_from(self, path: str) -> None:
         start = load_model_file(path, weight_norm=True)
-        if start.config.to_dict() != self.cfg.to_dict():
-            raise SystemExit(f"error: {path} is not a model of {self.args.config}")
-        self.model.load_state_dict(start.state_dict())
+        mine, theirs = self.cfg.to_dict(), start.config.to_dict()
+        if mine != theirs:
+            # Another decoder over the same encoder and codebooks (a new head,
+            # say): the tokens keep their meaning, the generator's tensors of
+            # the same name and shape are taken, and the rest start fresh.
+            same = [k for k in mine if k not in ("name", "decoder")]
+            if any(mine[k] != theirs[k] for k in same):
+                raise SystemExit(f"error: {path} is not a model of {self.args.config} "
+                                 f"(only its decoder may differ)")
+            own = self.model.state_dict()
+            taken = {k: v for k, v in start.state_dict().items()
+                     if k in own and own[k].shape == v.shape}
+            fresh = sorted(k for k in own if k not in taken)
+            self.model.load_state_dict({**own, **taken})
+            print(f"initialised {len(taken)} of {len(own)} tensors from {path}; fresh: "
+                  f"{', '.join(fresh)}", flush=True)
+        else:
+            self.model.load_state_dict(start.state_dict())
         # Its codebooks are trained: no autoencoder phase, no k-means fit.
         self.hp["vq_start_step"] = -1
         print(f"initialised from {path}; quantization from step 0", flush=True)

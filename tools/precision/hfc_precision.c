@@ -348,7 +348,7 @@ static int collect(void *ctx, hfc_conv *cv, hfc_convt *cvt, const hfc_layer_role
 
 static const char *kind_name(int kind)
 {
-    static const char *const names[] = {"conv_pre", "resample", "resblock", "conv_post"};
+    static const char *const names[] = {"conv_pre", "resample", "resblock", "conv_post", "head"};
     return names[kind];
 }
 

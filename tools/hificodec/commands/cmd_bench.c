@@ -253,6 +253,16 @@ static int decoder_stage_rows(const hfc_model *m, const hfc_profile *p, stage_ro
         r->conv_s = p->stage[s].conv_s;
         r->other_s = p->stage[s].other_s;
     }
+    if (net->head_type == HFC_HEAD_ISTFT) {
+        stage_row *r = &rows[n++];
+        const int s = net->n_stages + 2;
+        snprintf(r->name, sizeof r->name, "istft head n_fft %d x%d, %.0f Hz", net->head.kernel,
+                 net->head.stride, rate * net->head.stride);
+        r->format = net->head.ops->format;
+        r->flop = p->stage[s].conv_flop;
+        r->conv_s = p->stage[s].conv_s;
+        r->other_s = p->stage[s].other_s;
+    }
     return n;
 }
 

@@ -10,7 +10,8 @@ static const char info_help[] =
     "\n"
     "Print a model's configuration and cost, one \"key: value\" line each: sample\n"
     "rate, hop, frame rate, codebooks, bitrate, latent size, parameter count,\n"
-    "encode and decode GFLOP per second of audio, whether it is causal (exact\n"
+    "encode and decode GFLOP per second of audio, its decoder head (waveform, or\n"
+    "istft with its size and hop), whether it is causal (exact\n"
     "streaming), its model id (the id .hfc files record), the CPU kernel path in use\n"
     "(HFC_CPU=scalar|avx2|avx512|neon forces one) and its name.\n"
     "\n"
@@ -39,6 +40,11 @@ static void print_info(const char *path, const hfc_model_info *info)
     printf("parameters: %" PRId64 " (%.2f M)\n", info->n_params, (double)info->n_params * 1e-6);
     printf("encode: %.3f GFLOP/s of audio\n", info->encode_gflop_per_s);
     printf("decode: %.3f GFLOP/s of audio\n", info->decode_gflop_per_s);
+    if (info->head_n_fft > 0)
+        printf("decoder head: istft (n_fft %d, hop %d samples)\n", info->head_n_fft,
+               info->head_hop_samples);
+    else
+        printf("decoder head: waveform\n");
     printf("causal: %s\n", info->causal ? "yes" : "no");
     printf("model id: %016" PRIx64 "\n", info->model_id);
     printf("cpu path: %s\n", info->cpu_path != NULL ? info->cpu_path : "?");
