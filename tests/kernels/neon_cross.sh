@@ -20,6 +20,6 @@ k=src/kernels
   $k/kernels_neon.c \
   $k/kernel_tables.c $k/cpu_features.c $k/pack.c \
   $k/reduced/pack_bf16.c $k/reduced/conv_bf16_scalar.c $k/reduced/pack_int8.c \
-  $k/reduced/conv_int8_scalar.c \
+  $k/reduced/conv_int8_scalar.c src/istft_head.c \
   tests/common/test_util.c tests/kernels/test_kernels.c -lm -o "$out/test_kernels_neon"
 qemu-aarch64 "$out/test_kernels_neon" "$@"
