@@ -122,10 +122,56 @@ static void convt_tiles(const hfc_convt *cv, const hfc_tx *x, ptrdiff_t x_ld, in
 }
 
 #ifndef HFC_TILE_CONVERTS_INPUT
+/* Frame form (pack.h): frames f[co * kernel + k][u] = sum_ci w[ci][co][k] x[ci][u]
+ * come from this ISA's conv1d, a tile of input columns at a time, and output
+ * m = u*stride + p is bias + sum over j of f[co * kernel + p + j*stride][u - j], j in
+ * order, with inputs outside [0, n_in) left out. Each frame column is the same
+ * whatever the call (conv1d's columns are independent of its range), so outputs do
+ * not depend on the column range either. */
+static void convt_frames(const hfc_convt *cv, const float *x, ptrdiff_t x_ld, int n_in,
+                         int n_out, int out_offset, const hfc_conv_epilogue *e)
+{
+    const hfc_packed *p = cv->packed;
+    const int s = cv->stride, taps = cv->kernel / s, rows = p->frame_rows;
+    const hfc_conv frames = {.c_in = cv->c_in, .c_out = rows, .kernel = 1, .stride = 1,
+                             .dilation = 1, .weight_taps = 1, .packed = cv->packed};
+    /* Columns per tile: the new ones plus the taps - 1 before them the overlap reads. */
+    const int ld = HFC_FRAME_TILE_FLOATS / rows, fresh = ld - (taps - 1);
+    float f[HFC_FRAME_TILE_FLOATS] __attribute__((aligned(64)));
+    if (n_out < 1)
+        return;
+    const int u_first = out_offset / s, u_last = (out_offset + n_out - 1) / s;
+    for (int u0 = u_first; u0 <= u_last; u0 += fresh) {
+        const int u1 = u0 + fresh - 1 < u_last ? u0 + fresh - 1 : u_last; /* inclusive */
+        const int base = u0 - (taps - 1); /* the tile's column 0 */
+        const int a = base > 0 ? base : 0, b = u1 + 1 < n_in ? u1 + 1 : n_in;
+        if (b > a)
+            HFC_SIMD_NAME(hfc_conv1d)(&frames, x + a, x_ld, f + (a - base), ld, b - a, 0);
+        const int n_a = u0 * s - out_offset > 0 ? u0 * s - out_offset : 0;
+        const int n_b = (u1 + 1) * s - out_offset < n_out ? (u1 + 1) * s - out_offset : n_out;
+        for (int co = 0; co < cv->c_out; co++) {
+            const float bias = cv->bias ? cv->bias[co] : 0.0f;
+            for (int n = n_a; n < n_b; n++) {
+                const int m = n + out_offset, u = m / s;
+                const float *row = f + (ptrdiff_t)(co * cv->kernel + m - u * s) * ld - base;
+                float v = bias;
+                for (int j = 0; j < taps; j++)
+                    if (u - j >= a && u - j < b)
+                        v += row[(ptrdiff_t)j * s * ld + u - j];
+                hfc_conv_epilogue_apply(e, co, n, v);
+            }
+        }
+    }
+}
+
 static void convt_run(const hfc_convt *cv, const float *x, ptrdiff_t x_ld, int n_in, int n_out,
                       int out_offset, const hfc_conv_epilogue *e)
 {
-    convt_tiles(cv, x, x_ld, n_in, n_out, out_offset, e);
+    const hfc_packed *p = cv->packed;
+    if (p->frame_rows)
+        convt_frames(cv, x, x_ld, n_in, n_out, out_offset, e);
+    else
+        convt_tiles(cv, x, x_ld, n_in, n_out, out_offset, e);
 }
 #endif
 

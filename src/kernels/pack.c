@@ -53,8 +53,32 @@ int hfc_pack_conv(hfc_conv *cv)
     return 0;
 }
 
+/* Frame form (pack.h): the pointwise conv1d c_in -> c_out * kernel, its bias zero
+ * (the layer's bias is added once per output, in the overlap-add). */
+static int pack_convt_frames(hfc_convt *cv)
+{
+    const int rows = cv->c_out * cv->kernel;
+    const size_t per_block = (size_t)cv->c_in * HFC_PACK_BLOCK;
+    hfc_packed *p = hfc_packed_alloc(rows, per_block, sizeof(float), 0);
+    if (!p)
+        return -1;
+    p->frame_rows = rows;
+    for (int co = 0; co < cv->c_out; co++)
+        for (int k = 0; k < cv->kernel; k++) {
+            const int r = co * cv->kernel + k;
+            float *dst = (float *)p->w + (size_t)(r / HFC_PACK_BLOCK) * per_block + r % HFC_PACK_BLOCK;
+            for (int ci = 0; ci < cv->c_in; ci++)
+                dst[(size_t)ci * HFC_PACK_BLOCK] =
+                    cv->weight[((size_t)ci * cv->c_out + co) * cv->kernel + k];
+        }
+    cv->packed = p;
+    return 0;
+}
+
 int hfc_pack_convt(hfc_convt *cv)
 {
+    if (hfc_convt_frame_form(cv))
+        return pack_convt_frames(cv);
     const size_t per_block = (size_t)cv->c_in * cv->kernel * HFC_PACK_BLOCK;
     hfc_packed *p = hfc_packed_alloc(cv->c_out, per_block, sizeof(float), 0);
     if (!p)

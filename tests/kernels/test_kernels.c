@@ -438,6 +438,12 @@ static void check_convs(const hfc_conv_ops *ops, int quick)
     check_convt(ops, (convt_shape){34, 1, 32, 8, 60, 12, 480});
     check_convt(ops, (convt_shape){162, 1, 160, 40, 25, 60, 1000});
     check_conv(ops, (conv_shape){128, 162, 7, 1, 1, 7, 50});
+    /* Frame form (pack.h) beyond one stack tile of columns, from a single input
+     * column up, and past the end of the full output (bias only there). */
+    check_convt(ops, (convt_shape){162, 1, 160, 40, 400, 7, 15900});
+    check_convt(ops, (convt_shape){9, 2, 24, 6, 1, 0, 30});
+    check_convt(ops, (convt_shape){9, 2, 24, 6, 3, 5, 40});
+    check_convt(ops, (convt_shape){20, 4, 16, 4, 700, 13, 2790});
     /* Large: the official model's widest layers, few and many columns. */
     if (!quick) {
         check_conv(ops, (conv_shape){512, 512, 11, 1, 5, 11, 21});
