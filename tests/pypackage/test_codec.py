@@ -1,6 +1,8 @@
 """hificodec.Model on real speech: the same tokens and PCM as the CLI, any input
 rate through the CLI's resampler, batches equal single calls and run without the
 GIL, streams equal offline for the causal default model."""
+import os
+import subprocess
 import threading
 
 import numpy as np
@@ -17,6 +19,19 @@ def test_model_loads_the_default(model):
     assert info.frame_rate == 50.0 and info.bitrate == 2000.0 and info.causal
     assert model.path == hificodec.default_model_path()
     assert info.model_id != 0 and info.name
+    assert (info.decoder_head, info.head_n_fft, info.head_hop_samples) == ('waveform', 0, 0)
+
+
+def test_info_of_an_istft_model_matches_the_cli(cli):
+    """The decoder head fields against `hificodec info` on the istft fixture."""
+    path = os.environ['HFC_TEST_ISTFT_MODEL']
+    info = hificodec.Model(path).info
+    out = subprocess.run([os.environ['HFC_CLI'], 'info', path], check=True, capture_output=True,
+                         text=True, timeout=60).stdout
+    line = next(l for l in out.splitlines() if l.startswith('decoder head:'))
+    assert line == 'decoder head: istft (n_fft %d, hop %d samples)' % (
+        info.head_n_fft, info.head_hop_samples)
+    assert info.decoder_head == 'istft' and info.head_n_fft > info.head_hop_samples > 0
 
 
 def test_encode_equals_the_cli(model, sample, cli, tmp_path):

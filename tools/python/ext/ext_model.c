@@ -57,13 +57,14 @@ static PyObject *model_info(hfc_py_model *self, PyObject *unused)
         return NULL;
     const hfc_model_info *i = &self->info;
     return Py_BuildValue(
-        "{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:O,s:d,s:d,s:L,s:d,s:d,s:K,s:s,s:s}", "sample_rate",
+        "{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:O,s:d,s:d,s:L,s:d,s:d,s:K,s:s,s:s,s:s,s:i,s:i}", "sample_rate",
         i->sample_rate_hz, "hop_samples", i->hop_samples, "n_groups", i->n_groups, "n_layers",
         i->n_layers, "n_codebooks", i->n_codebooks, "codebook_size", i->codebook_size, "latent_dim",
         i->latent_dim, "causal", i->causal ? Py_True : Py_False, "frame_rate", i->frame_rate_hz,
         "bitrate", i->bitrate_bps, "n_params", (long long)i->n_params, "encode_gflop_per_s",
         i->encode_gflop_per_s, "decode_gflop_per_s", i->decode_gflop_per_s, "model_id",
-        (unsigned long long)i->model_id, "name", i->name, "cpu_path", i->cpu_path);
+        (unsigned long long)i->model_id, "name", i->name, "cpu_path", i->cpu_path, "decoder_head", i->decoder_head, "head_n_fft",
+        i->head_n_fft, "head_hop_samples", i->head_hop_samples);
 }
 
 /* Where the first NaN or infinity is, for the error message. */

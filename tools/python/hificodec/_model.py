@@ -26,6 +26,9 @@ class Info:
     model_id: int           # 64-bit hash of the model file (a .hfc file records it)
     name: str
     cpu_path: str           # kernels in use: scalar, avx2, avx512, neon
+    decoder_head: str       # "waveform" (conv_post, tanh) or "istft" (an inverse STFT)
+    head_n_fft: int         # istft: the inverse STFT's size in samples; 0 for waveform
+    head_hop_samples: int   # istft: its hop in samples; 0 for waveform
 
 
 def default_model_path():
