@@ -14,12 +14,12 @@ command -v "$cc" >/dev/null && command -v qemu-aarch64 >/dev/null || {
 mkdir -p "$out"
 k=src/kernels
 "$cc" -std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -DHFC_KERNELS_HAVE_NEON -static \
-  -Iinclude -Isrc -I$k -Itests/common \
+  -Iinclude -Isrc -Isrc/net -I$k -Itests/common \
   $k/conv1d_scalar.c $k/conv_transpose1d_scalar.c $k/vq_search_scalar.c $k/kernels_scalar.c \
   $k/conv1d_neon.c $k/conv_transpose1d_neon.c $k/vq_search_neon.c $k/fma_peak_neon.c \
   $k/kernels_neon.c \
   $k/kernel_tables.c $k/cpu_features.c $k/pack.c \
   $k/reduced/pack_bf16.c $k/reduced/conv_bf16_scalar.c $k/reduced/pack_int8.c \
-  $k/reduced/conv_int8_scalar.c src/istft_head.c \
+  $k/reduced/conv_int8_scalar.c src/net/istft_head.c \
   tests/common/test_util.c tests/kernels/test_kernels.c -lm -o "$out/test_kernels_neon"
 qemu-aarch64 "$out/test_kernels_neon" "$@"

@@ -1,4 +1,4 @@
-/* Batched streaming (src/batch.h): N streams pushed a frame at a time through
+/* Batched streaming (src/stream/batch.h): N streams pushed a frame at a time through
  * hfc_encoders_push_frame / hfc_decoders_push_frame, in batches of random size and
  * membership, with some streams pushed part-frames or bad samples on their own,
  * give every stream exactly the tokens and PCM of its own hfc_encoder_push /

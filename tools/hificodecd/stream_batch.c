@@ -1,5 +1,5 @@
 /* Batch turns: a worker holding several streams whose next request is one frame
- * of the same kind runs them through the codec together (src/batch.h), so every
+ * of the same kind runs them through the codec together (src/stream/batch.h), so every
  * layer's weights are read once for the batch. The results are those of one stream
  * at a time, bit for bit; the replies then go out in each stream's own turn.
  *

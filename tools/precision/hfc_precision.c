@@ -14,7 +14,7 @@
  *   hfc-precision layers MODEL DIR [--limit N]
  *       Calibration: every convolution alone in int8 (the rest fp32), then alone in
  *       bf16: an encoder layer's token agreement and latent SNR, a generator
- *       layer's decode SNR. What the int8 plan (src/precision.c) is built from.
+ *       layer's decode SNR. What the int8 plan (src/model/precision.c) is built from.
  *
  * DIR is searched recursively for .flac and .wav files (16 kHz mono), in sorted
  * order; --limit takes the first N. The measures pool every file: agreement over
