@@ -11,9 +11,9 @@
 
 /* The numeric formats a convolution can run in. fp32: the model's weights and
  * float arithmetic. bf16: weights and activations rounded to bfloat16, products
- * summed in fp32 (reduced/conv_bf16.h). int8: weights per output channel and
+ * summed in fp32 (reduced/bf16/conv_bf16.h). int8: weights per output channel and
  * activations per column quantized to 8 bits, summed in int32 per tap
- * (reduced/conv_int8.h). */
+ * (reduced/int8/conv_int8.h). */
 enum hfc_format { HFC_FORMAT_FP32 = 0, HFC_FORMAT_BF16, HFC_FORMAT_INT8, HFC_FORMAT_COUNT };
 
 /* "fp32", "bf16", "int8". */

@@ -1,6 +1,6 @@
 #include "kernels.h"
 #include "pack.h"
-#include "reduced/conv_int8.h"
+#include "conv_int8.h"
 
 static const hfc_conv_ops conv_fp32 = {
     .name = "avx2",

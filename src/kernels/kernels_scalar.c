@@ -1,6 +1,6 @@
 #include "kernels.h"
-#include "reduced/conv_bf16.h"
-#include "reduced/conv_int8.h"
+#include "conv_bf16.h"
+#include "conv_int8.h"
 
 static const hfc_conv_ops conv_fp32 = {
     .name = "scalar",

@@ -88,7 +88,7 @@ static hfc_conv_epilogue epilogue_at(const hfc_conv_out *to, int64_t t)
 }
 
 /* Every output column is computed the same way whatever range a call covers
- * (kernels/conv_tiles_simd.h), so the split does not change a bit. */
+ * (kernels/conv/conv_tiles_simd.h), so the split does not change a bit. */
 static void conv_task(void *ctx, int task, int thread)
 {
     (void)thread;

@@ -175,7 +175,7 @@ double hfc_seconds_now(void);
 /* Offline layers over whole activations (layer_run.c), split across ex->pool: convs
  * by columns, elementwise passes by rows.
  *
- * A conv's outputs go through the fused epilogue of kernels/conv1d.h; here its
+ * A conv's outputs go through the fused epilogue of kernels/conv/conv1d.h; here its
  * targets are activations (NULL: step skipped) of the conv's output shape. */
 typedef struct hfc_conv_out {
     const hfc_act *res, *sum;

@@ -3,7 +3,7 @@
  * ResBlock1: for each dilation d: x += c2(lrelu(c1_d(lrelu(x))))
  * ResBlock2: for each dilation d: x += c_d(lrelu(x))
  * Every activation, residual add, resblock sum and mean is fused into the epilogue
- * of the conv that produces it (kernels/conv1d.h), so a stage costs its convs. */
+ * of the conv that produces it (kernels/conv/conv1d.h), so a stage costs its convs. */
 #include "hificodec.h"
 #include "network.h"
 

@@ -1,6 +1,6 @@
 /* Batched streaming, for a server that runs many streams of one model (hificodecd):
  * one call pushes one frame into each of n encoders (or decoders), and the streams'
- * layers run in step, every conv one batched kernel call (kernels/conv1d.h,
+ * layers run in step, every conv one batched kernel call (kernels/conv/conv1d.h,
  * conv1d_batch), so a low-rate layer's weights are read once for the batch instead
  * of once per stream. Each result equals the stream's own hfc_encoder_push /
  * hfc_decoder_push of the same frame bit for bit. Real-time safe like them: no

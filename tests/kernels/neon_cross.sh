@@ -14,12 +14,13 @@ command -v "$cc" >/dev/null && command -v qemu-aarch64 >/dev/null || {
 mkdir -p "$out"
 k=src/kernels
 "$cc" -std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -DHFC_KERNELS_HAVE_NEON -static \
-  -Iinclude -Isrc -Isrc/net -I$k -Itests/common \
-  $k/conv1d_scalar.c $k/conv_transpose1d_scalar.c $k/vq_search_scalar.c $k/kernels_scalar.c \
-  $k/conv1d_neon.c $k/conv_transpose1d_neon.c $k/vq_search_neon.c $k/fma_peak_neon.c \
-  $k/kernels_neon.c \
-  $k/kernel_tables.c $k/cpu_features.c $k/pack.c \
-  $k/reduced/pack_bf16.c $k/reduced/conv_bf16_scalar.c $k/reduced/pack_int8.c \
-  $k/reduced/conv_int8_scalar.c src/net/istft_head.c \
+  -Iinclude -Isrc -Isrc/net -Isrc/model -I$k -I$k/conv -I$k/vq -I$k/peak -I$k/reduced -I$k/reduced/bf16 \
+  -I$k/reduced/int8 -Itests/common \
+  $k/conv/conv1d_scalar.c $k/conv/conv_transpose1d_scalar.c $k/vq/vq_search_scalar.c \
+  $k/kernels_scalar.c $k/conv/conv1d_neon.c $k/conv/conv_transpose1d_neon.c \
+  $k/vq/vq_search_neon.c $k/peak/fma_peak_neon.c $k/kernels_neon.c \
+  $k/kernel_tables.c $k/cpu_features.c $k/conv/pack.c \
+  $k/reduced/bf16/pack_bf16.c $k/reduced/bf16/conv_bf16_scalar.c $k/reduced/int8/pack_int8.c \
+  $k/reduced/int8/conv_int8_scalar.c src/net/istft_head.c \
   tests/common/test_util.c tests/kernels/test_kernels.c -lm -o "$out/test_kernels_neon"
 qemu-aarch64 "$out/test_kernels_neon" "$@"

@@ -30,7 +30,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
-#include "kernels/pack.h"
+#include "pack.h"
 #include "network.h"
 #include "test_util.h"
 

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "../layers.h"
+#include "layers.h"
 
 #define HFC_REDUCED_BUF_BYTES (128 * 1024)
 

@@ -38,7 +38,7 @@
  * hfc_mac(acc, a, b), acc plus the products of a and b lane by lane; hfc_mac1, its
  * scalar twin; HFC_X_ROWS(c_in), the element rows of c_in channels. By default an
  * element is one float and hfc_mac one FMA (fp32). The bf16 kernels
- * (reduced/simd_bf16_avx512.h) make an element a pair of channels in bf16 and
+ * (reduced/bf16/simd_bf16_avx512.h) make an element a pair of channels in bf16 and
  * hfc_mac one vdpbf16ps, the rest of every tile unchanged. */
 #ifndef HFC_KERNELS_CONV_TILES_SIMD_H
 #define HFC_KERNELS_CONV_TILES_SIMD_H

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../simd_avx2.h"
+#include "simd_avx2.h"
 
 #undef HFC_SIMD_NAME
 #define HFC_SIMD_NAME(op) op##_avxvnni

@@ -11,8 +11,8 @@
 #ifndef HFC_KERNELS_CONV_BF16_H
 #define HFC_KERNELS_CONV_BF16_H
 
-#include "../conv1d.h"
-#include "../conv_transpose1d.h"
+#include "conv1d.h"
+#include "conv_transpose1d.h"
 
 /* A column of the converted input: a 32-bit pair per two channels. */
 #define HFC_BF16_ROW_BYTES(c_in) ((size_t)(((c_in) + 1) / 2) * 4)

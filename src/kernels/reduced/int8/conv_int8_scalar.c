@@ -1,6 +1,6 @@
 /* The int8 reference (conv_int8.h): per output column, the input columns its taps
  * read quantized on the stack, then every output channel summed tap by tap. */
-#include "../pack.h"
+#include "pack.h"
 #include "conv_int8.h"
 #include "int8.h"
 

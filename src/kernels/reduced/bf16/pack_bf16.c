@@ -1,6 +1,6 @@
 /* bf16 weights in the packed layout (conv_bf16.h). The bias stays fp32, with a
  * denormal read as zero as VDPBF16PS reads its accumulator. */
-#include "../pack.h"
+#include "pack.h"
 #include "bf16.h"
 #include "conv_bf16.h"
 #include "reduced.h"

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../simd_avx512.h"
+#include "simd_avx512.h"
 
 #undef HFC_SIMD_NAME
 #define HFC_SIMD_NAME(op) op##_avx512vnni

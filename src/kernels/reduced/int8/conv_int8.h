@@ -19,8 +19,8 @@
 #ifndef HFC_KERNELS_CONV_INT8_H
 #define HFC_KERNELS_CONV_INT8_H
 
-#include "../conv1d.h"
-#include "../conv_transpose1d.h"
+#include "conv1d.h"
+#include "conv_transpose1d.h"
 
 /* A column of the converted input: a quad per four channels, and the scale. */
 #define HFC_INT8_ROW_BYTES(c_in) ((size_t)(((c_in) + 3) / 4 + 1) * 4)

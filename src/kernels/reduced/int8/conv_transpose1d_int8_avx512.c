@@ -4,7 +4,7 @@
 
 #include "conv_int8_tiles.h"
 
-#include "../conv_transpose1d_simd.h"
+#include "conv_transpose1d_simd.h"
 #include "conv_int8.h"
 
 #define HFC_CONVERT hfc_int8_convert

@@ -23,7 +23,7 @@
 typedef uint32_t hfc_tx;
 #define HFC_X_ROWS(c_in) (((c_in) + 3) / 4 + 1)
 
-#include "../conv_tile_job.h"
+#include "conv_tile_job.h"
 #include "int8.h"
 
 #define HFC_TC_ROWS(S) (2 * HFC_TA_ROWS / (S))
@@ -165,7 +165,7 @@ HFC_TILE_INLINE void hfc_tile_b(const hfc_tile_job *j, int blk, int i0, const in
     hfc_tile_b_store(j, blk, nb, i0, mt, NQ, &acc[0][0]);
 }
 
-#include "../conv_tile_loops.h"
+#include "conv_tile_loops.h"
 
 /* One output column i of a transposed conv's phase (input u, taps over u - k), in
  * scalar code: a missing input adds nothing, with scale 0, as in the reference. */

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "../simd_avx512.h"
+#include "simd_avx512.h"
 #include "bf16.h"
 #include "reduced.h"
 

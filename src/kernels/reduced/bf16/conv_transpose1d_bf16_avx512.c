@@ -2,7 +2,7 @@
  * inputs a chunk of outputs reads converted first (conv_chunks.h). */
 #include "simd_bf16_avx512.h"
 
-#include "../conv_transpose1d_simd.h"
+#include "conv_transpose1d_simd.h"
 #include "conv_bf16.h"
 
 #define HFC_CONVERT hfc_bf16_convert

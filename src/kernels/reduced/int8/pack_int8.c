@@ -2,7 +2,7 @@
  * quantized quads and per-tap compensations. */
 #include <math.h>
 
-#include "../pack.h"
+#include "pack.h"
 #include "conv_int8.h"
 #include "int8.h"
 #include "reduced.h"

@@ -1,5 +1,5 @@
 /* What every conv tile set shares (conv_tiles_simd.h for fp32 and bf16,
- * reduced/conv_int8_tiles.h for int8): the tile job, the epilogue of a tile's
+ * reduced/int8/conv_int8_tiles.h for int8): the tile job, the epilogue of a tile's
  * results, and the element vocabulary (conv_tiles_simd.h explains it), fp32 unless
  * the includer defined its own (HFC_TILE_ELEMENTS). Include after simd_<isa>.h. */
 #ifndef HFC_KERNELS_CONV_TILE_JOB_H

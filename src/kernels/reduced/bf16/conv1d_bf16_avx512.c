@@ -2,11 +2,11 @@
  * converted a chunk at a time (conv_chunks.h). */
 #include "simd_bf16_avx512.h"
 
-#include "../conv1d_simd.h"
+#include "conv1d_simd.h"
 #include "conv_bf16.h"
 
 #define HFC_CONVERT hfc_bf16_convert
 #define HFC_ROW_BYTES HFC_BF16_ROW_BYTES
 #define HFC_CHUNKS_CONV1D
 #include "conv_chunks.h"
-#include "../conv1d_batch_simd.h"
+#include "conv1d_batch_simd.h"

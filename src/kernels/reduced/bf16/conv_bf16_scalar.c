@@ -1,6 +1,6 @@
 /* The bf16 reference: each output on its own, in the order every bf16 kernel sums
  * (conv_bf16.h), the input rounded to bf16 as it is read. Slow and plain. */
-#include "../pack.h"
+#include "pack.h"
 #include "bf16.h"
 #include "conv_bf16.h"
 

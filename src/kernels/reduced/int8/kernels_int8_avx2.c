@@ -1,5 +1,5 @@
 /* The AVX-VNNI path's int8 convolutions, for the avx2 table (kernels.h). */
-#include "../kernels.h"
+#include "kernels.h"
 #include "conv_int8.h"
 
 const hfc_conv_ops hfc_conv_ops_int8_avx2 = {

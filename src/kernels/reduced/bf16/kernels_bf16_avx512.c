@@ -1,5 +1,5 @@
 /* The AVX512-BF16 path's bf16 convolutions, for the avx512 table (kernels.h). */
-#include "../kernels.h"
+#include "kernels.h"
 #include "conv_bf16.h"
 
 const hfc_conv_ops hfc_conv_ops_bf16_avx512 = {
