@@ -7,6 +7,7 @@
 #define HFC_KERNELS_SIMD_INT8_AVX2_H
 
 #include <float.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../simd_avx2.h"
