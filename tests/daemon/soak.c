@@ -293,8 +293,13 @@ static int compute_reference(reference *r, const float *pcm, int64_t n_samples)
     r->n_frames = n_samples / hop;
     r->tokens_at = calloc((size_t)r->n_frames + 1, sizeof *r->tokens_at);
     r->pcm_at = calloc((size_t)r->n_frames + 1, sizeof *r->pcm_at);
-    r->tokens = malloc((size_t)(r->n_frames * 4 + 4) * nc * sizeof *r->tokens);
-    r->pcm = malloc((size_t)(r->n_frames * 4096 + 4096) * sizeof *r->pcm);
+    /* A causal stream gives at most one frame of tokens, and hop samples, per frame
+     * pushed; the encoder asks room for n_samples / hop + 1 frames per push, hence
+     * the one frame of slack. The capacities passed below are what is left, so a
+     * stream that gave more would fail here rather than overrun. */
+    const int64_t token_frames = r->n_frames + 1, pcm_samples = r->n_frames * hop;
+    r->tokens = malloc((size_t)(token_frames * nc) * sizeof *r->tokens);
+    r->pcm = malloc((size_t)(pcm_samples > 0 ? pcm_samples : 1) * sizeof *r->pcm);
     r->tokens_flushed = malloc((size_t)cap_frames * nc * sizeof *r->tokens_flushed);
     r->pcm_flushed = malloc((size_t)(cap_frames * hop) * sizeof *r->pcm_flushed);
     hfc_encoder *enc = hfc_encoder_create(model, NULL, NULL);
@@ -305,8 +310,10 @@ static int compute_reference(reference *r, const float *pcm, int64_t n_samples)
                      : -1;
     for (int64_t f = 0; f < r->n_frames && status == 0; f++) {
         hfc_token *t = r->tokens + r->tokens_at[f] * nc;
-        int64_t nt = hfc_encoder_push(enc, pcm + f * hop, hop, t, 4);
-        int64_t np = nt > 0 ? hfc_decoder_push(dec, t, nt, r->pcm + r->pcm_at[f], 4096) : 0;
+        int64_t nt = hfc_encoder_push(enc, pcm + f * hop, hop, t, token_frames - r->tokens_at[f]);
+        int64_t np = nt > 0 ? hfc_decoder_push(dec, t, nt, r->pcm + r->pcm_at[f],
+                                               pcm_samples - r->pcm_at[f])
+                            : 0;
         if (nt < 0 || np < 0)
             status = -1;
         r->tokens_at[f + 1] = r->tokens_at[f] + (nt > 0 ? nt : 0);
@@ -471,16 +478,16 @@ static pid_t spawn_client(int stop_reading)
     hfc_client *client = hfc_client_create(socket_path, NULL, NULL);
     if (client == NULL)
         _exit(0);
-    int stream = hfc_client_open(client, NULL, NULL);
+    const int stream = hfc_client_open(client, NULL, NULL);
     const float *pcm = speech[0];
-    for (int64_t at = 0; stream > 0; at = (at + 320) % (speech_samples[0] - 320)) {
+    /* Streams until the kill; a failed open or call waits for it. */
+    int64_t sent = stream > 0 ? 0 : -1;
+    for (int64_t at = 0; sent >= 0; at = (at + 320) % (speech_samples[0] - 320)) {
         if (stop_reading) {
-            if (hfc_client_send_pcm(client, stream, pcm + at, 320) < 0)
-                pause();
+            sent = hfc_client_send_pcm(client, stream, pcm + at, 320);
         } else {
             hfc_token t[64];
-            if (hfc_client_encode_push(client, stream, pcm + at, 320, t, 4) < 0)
-                pause();
+            sent = hfc_client_encode_push(client, stream, pcm + at, 320, t, 4);
         }
     }
     pause();
