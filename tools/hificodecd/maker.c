@@ -19,6 +19,7 @@ struct hfcd_maker {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     hfcd_model *model;   /* referenced */
+    hfcd_model *retired; /* referenced: its stock is to be emptied */
     hfcd_conn *waiting;  /* through codec_next, each referenced */
     int failed;          /* the last make failed */
     int stop;
@@ -44,10 +45,19 @@ static void *maker_main(void *arg)
         hfcd_log(HFCD_LOG_WARN, "hfcd-make: cannot lower the priority");
     pthread_mutex_lock(&m->lock);
     for (;;) {
-        while (!m->stop && !m->waiting && !hfcd_stock_short(&m->model->stock))
+        while (!m->stop && !m->retired && !m->waiting && !hfcd_stock_short(&m->model->stock))
             pthread_cond_wait(&m->wake, &m->lock);
         if (m->stop)
             break;
+        if (m->retired) { /* here, not on the loop: destroying codecs takes time */
+            hfcd_model *retired = m->retired;
+            m->retired = NULL;
+            pthread_mutex_unlock(&m->lock);
+            hfcd_stock_retire(&retired->stock);
+            hfcd_model_unref(retired);
+            pthread_mutex_lock(&m->lock);
+            continue;
+        }
         hfcd_model *model = m->model;
         hfcd_model_ref(model);
         pthread_mutex_unlock(&m->lock);
@@ -92,11 +102,12 @@ void hfcd_maker_set_model(hfcd_maker *m, hfcd_model *model)
 {
     hfcd_model_ref(model);
     pthread_mutex_lock(&m->lock);
-    hfcd_model *old = m->model;
+    hfcd_model *old = m->model, *retired = m->retired;
     m->model = model;
+    m->retired = old; /* the maker's reference moves with it */
     pthread_cond_signal(&m->wake);
     pthread_mutex_unlock(&m->lock);
-    hfcd_model_unref(old);
+    hfcd_model_unref(retired); /* two reloads before the maker ran: already unused */
 }
 
 void hfcd_maker_poke(hfcd_maker *m)
@@ -136,6 +147,7 @@ void hfcd_maker_stop(hfcd_maker *m)
         c = next;
     }
     hfcd_model_unref(m->model);
+    hfcd_model_unref(m->retired);
     pthread_cond_destroy(&m->wake);
     pthread_mutex_destroy(&m->lock);
     free(m);

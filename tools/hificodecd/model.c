@@ -109,11 +109,6 @@ hfcd_model *hfcd_model_load(const char *path, int ready_streams)
         if (status != HFC_OK)
             hfcd_log(HFCD_LOG_ERROR, "%s: measuring the model: %s", path, hfc_strerror(status));
     }
-    /* Here, on the loading thread, not when the first streams open. */
-    while (status == HFC_OK && hfcd_stock_short(&m->stock))
-        if ((status = hfcd_stock_make(&m->stock, m->model)) != HFC_OK)
-            hfcd_log(HFCD_LOG_ERROR, "%s: making %d streams' codecs: %s", path, ready_streams,
-                     hfc_strerror(status));
     if (status != HFC_OK) {
         hfcd_model_unref(m);
         return NULL;

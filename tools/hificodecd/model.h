@@ -36,9 +36,10 @@ typedef struct hfcd_model {
     hfcd_stock stock;
 } hfcd_model;
 
-/* Loads path, measures its per-frame cost (about a second of CPU at most) and
- * makes ready_streams encoders and decoders for its stock, which holds as many.
- * NULL on failure, with the reason logged. The result holds one reference. */
+/* Loads path and measures its per-frame cost (about a second of CPU at most). Its
+ * stock holds ready_streams encoders and decoders, made by the maker (maker.h)
+ * once it is the daemon's model. NULL on failure, with the reason logged. The
+ * result holds one reference. */
 hfcd_model *hfcd_model_load(const char *path, int ready_streams);
 
 /* The wide codec for n_threads (creating it on first use), with wide_lock held:

@@ -61,6 +61,20 @@ void hfcd_stock_put(hfcd_stock *stock, hfc_encoder *encoder, hfc_decoder *decode
     hfc_decoder_destroy(decoder);
 }
 
+void hfcd_stock_retire(hfcd_stock *stock)
+{
+    pthread_mutex_lock(&stock->lock);
+    const int n_encoders = stock->n_encoders, n_decoders = stock->n_decoders;
+    stock->capacity = 0;
+    stock->n_encoders = stock->n_decoders = 0;
+    pthread_mutex_unlock(&stock->lock);
+    /* Only this thread reaches the slots past the counts now. */
+    for (int i = 0; i < n_encoders; i++)
+        hfc_encoder_destroy(stock->encoders[i]);
+    for (int i = 0; i < n_decoders; i++)
+        hfc_decoder_destroy(stock->decoders[i]);
+}
+
 int hfcd_stock_short(hfcd_stock *stock)
 {
     pthread_mutex_lock(&stock->lock);

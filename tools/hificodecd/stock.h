@@ -39,6 +39,10 @@ int hfcd_stock_take(hfcd_stock *stock, int directions, hfc_encoder **encoder,
  * destroys what does not fit. */
 void hfcd_stock_put(hfcd_stock *stock, hfc_encoder *encoder, hfc_decoder *decoder);
 
+/* For a model new streams no longer get (reloaded): destroys what it holds, and
+ * its capacity becomes 0, so that codecs put back are destroyed too. */
+void hfcd_stock_retire(hfcd_stock *stock);
+
 /* Whether it holds fewer than its capacity of either kind. */
 int hfcd_stock_short(hfcd_stock *stock);
 
