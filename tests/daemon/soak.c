@@ -27,7 +27,10 @@
  * canary thread saw of the whole machine stalling (canary_main). When that sum
  * is at least the lateness (less what the frame inherits from a late previous one),
  * the frame would have been on time had the threads had a CPU whenever they could
- * run: the machine's. A
+ * run: the machine's. When the sum covers only the daemon's part (its reply time
+ * past the frame period) and the rest is the client thread waking from its sleep
+ * late, before the request was sent, the frame is the harness's: reported apart,
+ * like the machine's. A
  * daemon that blocks, sleeps or is stopped (--stall-daemon-ms, a test-only fault:
  * SIGSTOP for that long every second) accrues no run-queue wait, and one whose own
  * processing is too slow fails the processing check. Summing every daemon thread's
@@ -69,8 +72,8 @@ static hfc_model_info info;
 static double run_start, stop_at;
 static atomic_int failed;
 static atomic_long frames_done, frames_late, utterances_done;
-static atomic_long late_explained, late_unexplained;
-static atomic_long worst_unexplained_us, worst_explained_us; /* lateness */
+static atomic_long late_explained, late_unexplained, late_harness;
+static atomic_long worst_unexplained_us, worst_explained_us, worst_harness_us; /* lateness */
 static float *speech[MAX_SPEECH];
 static int64_t speech_samples[MAX_SPEECH];
 static int n_speech;
@@ -293,8 +296,13 @@ static int compute_reference(reference *r, const float *pcm, int64_t n_samples)
     r->n_frames = n_samples / hop;
     r->tokens_at = calloc((size_t)r->n_frames + 1, sizeof *r->tokens_at);
     r->pcm_at = calloc((size_t)r->n_frames + 1, sizeof *r->pcm_at);
-    r->tokens = malloc((size_t)(r->n_frames * 4 + 4) * nc * sizeof *r->tokens);
-    r->pcm = malloc((size_t)(r->n_frames * 4096 + 4096) * sizeof *r->pcm);
+    /* A causal stream gives at most one frame of tokens, and hop samples, per frame
+     * pushed; the encoder asks room for n_samples / hop + 1 frames per push, hence
+     * the one frame of slack. The capacities passed below are what is left, so a
+     * stream that gave more would fail here rather than overrun. */
+    const int64_t token_frames = r->n_frames + 1, pcm_samples = r->n_frames * hop;
+    r->tokens = malloc((size_t)(token_frames * nc) * sizeof *r->tokens);
+    r->pcm = malloc((size_t)(pcm_samples > 0 ? pcm_samples : 1) * sizeof *r->pcm);
     r->tokens_flushed = malloc((size_t)cap_frames * nc * sizeof *r->tokens_flushed);
     r->pcm_flushed = malloc((size_t)(cap_frames * hop) * sizeof *r->pcm_flushed);
     hfc_encoder *enc = hfc_encoder_create(model, NULL, NULL);
@@ -305,8 +313,10 @@ static int compute_reference(reference *r, const float *pcm, int64_t n_samples)
                      : -1;
     for (int64_t f = 0; f < r->n_frames && status == 0; f++) {
         hfc_token *t = r->tokens + r->tokens_at[f] * nc;
-        int64_t nt = hfc_encoder_push(enc, pcm + f * hop, hop, t, 4);
-        int64_t np = nt > 0 ? hfc_decoder_push(dec, t, nt, r->pcm + r->pcm_at[f], 4096) : 0;
+        int64_t nt = hfc_encoder_push(enc, pcm + f * hop, hop, t, token_frames - r->tokens_at[f]);
+        int64_t np = nt > 0 ? hfc_decoder_push(dec, t, nt, r->pcm + r->pcm_at[f],
+                                               pcm_samples - r->pcm_at[f])
+                            : 0;
         if (nt < 0 || np < 0)
             status = -1;
         r->tokens_at[f + 1] = r->tokens_at[f] + (nt > 0 ? nt : 0);
@@ -407,10 +417,23 @@ static void *stream_main(void *arg)
                 const long stall_ns = atomic_load(&machine_stall_ns) - stall0;
                 const double waited_s =
                     1e-9 * (double)(client_wait_ns + daemon_wait_ns + (uint64_t)stall_ns);
-                if ((inherited_s == 0 || prev_explained) && waited_s >= late_s - inherited_s) {
+                /* The daemon's part of the lateness: its reply time past the period.
+                 * The rest is the client thread waking from its sleep late (beyond
+                 * what it inherited): before the request exists, so the daemon can
+                 * delay that only by taking a CPU, which the client's wait counts. */
+                const double daemon_late_s = took - period;
+                const int cause_known = inherited_s == 0 || prev_explained;
+                if (cause_known && waited_s >= late_s - inherited_s) {
                     prev_explained = 1;
                     atomic_fetch_add(&late_explained, 1);
                     atomic_max(&worst_explained_us, (long)(late_s * 1e6));
+                } else if (cause_known && waited_s >= daemon_late_s) {
+                    /* Seen on the shared VM: two streams' threads of this process
+                     * woke 26 and 33 ms late at once with under 5 ms of CPU wait and
+                     * the daemon's replies in 0.7 ms. */
+                    prev_explained = 1;
+                    atomic_fetch_add(&late_harness, 1);
+                    atomic_max(&worst_harness_us, (long)(late_s * 1e6));
                 } else {
                     prev_explained = 0;
                     /* The first few, with their figures, for whoever reads the log. */
@@ -471,16 +494,16 @@ static pid_t spawn_client(int stop_reading)
     hfc_client *client = hfc_client_create(socket_path, NULL, NULL);
     if (client == NULL)
         _exit(0);
-    int stream = hfc_client_open(client, NULL, NULL);
+    const int stream = hfc_client_open(client, NULL, NULL);
     const float *pcm = speech[0];
-    for (int64_t at = 0; stream > 0; at = (at + 320) % (speech_samples[0] - 320)) {
+    /* Streams until the kill; a failed open or call waits for it. */
+    int64_t sent = stream > 0 ? 0 : -1;
+    for (int64_t at = 0; sent >= 0; at = (at + 320) % (speech_samples[0] - 320)) {
         if (stop_reading) {
-            if (hfc_client_send_pcm(client, stream, pcm + at, 320) < 0)
-                pause();
+            sent = hfc_client_send_pcm(client, stream, pcm + at, 320);
         } else {
             hfc_token t[64];
-            if (hfc_client_encode_push(client, stream, pcm + at, 320, t, 4) < 0)
-                pause();
+            sent = hfc_client_encode_push(client, stream, pcm + at, 320, t, 4);
         }
     }
     pause();
@@ -729,9 +752,11 @@ int main(int argc, char **argv)
             double load[3] = {0};
             getloadavg(load, 3);
             printf("soak: t=%4.0f s  RSS peak %ld kB  fds min %d  frames %ld  late %ld (%ld "
-                   "explained by CPU waits)  daemon CPU per frame %ld us  load %.1f\n",
+                   "explained by CPU waits, %ld sent late by the harness)  daemon CPU per frame %ld "
+                   "us  load %.1f\n",
                    now_s() - start, win_rss, win_fds, atomic_load(&frames_done),
-                   atomic_load(&frames_late), atomic_load(&late_explained), processing_us,
+                   atomic_load(&frames_late), atomic_load(&late_explained),
+                   atomic_load(&late_harness), processing_us,
                    load[0]);
             fflush(stdout);
             if (now_s() - start >= warm) {
@@ -780,9 +805,11 @@ int main(int argc, char **argv)
            n_lat ? latencies_ms[n_lat - 1] : 0.0, answer_ms, first_rss, last_rss, first_fds,
            last_fds, load[0], load[1], load[2], sysconf(_SC_NPROCESSORS_ONLN));
     printf("soak: late frames: %ld explained by the threads' waits for a CPU (the machine's; "
-           "%.1f ms late at worst), %ld not explained (%.1f ms late at worst); the daemon's "
-           "own CPU per frame (encode + decode) %ld us at worst, budget %ld us\n",
+           "%.1f ms late at worst), %ld sent late by the harness with the daemon's part "
+           "explained (%.1f ms late at worst), %ld not explained (%.1f ms late at worst); the "
+           "daemon's own CPU per frame (encode + decode) %ld us at worst, budget %ld us\n",
            atomic_load(&late_explained), atomic_load(&worst_explained_us) / 1000.0,
+           atomic_load(&late_harness), atomic_load(&worst_harness_us) / 1000.0,
            atomic_load(&late_unexplained), atomic_load(&worst_unexplained_us) / 1000.0,
            worst_processing_us, frame_budget_us);
     if (atomic_load(&frames_done) == 0)
@@ -793,10 +820,11 @@ int main(int argc, char **argv)
     if (atomic_load(&late_unexplained) > allow_late)
         SOAK_FAIL("%ld late frames are not explained by waiting for a CPU (allowed %ld)",
                   atomic_load(&late_unexplained), allow_late);
-    if (!cpu_wait_explains && atomic_load(&late_explained) > 0)
+    if (!cpu_wait_explains && atomic_load(&late_explained) + atomic_load(&late_harness) > 0)
         SOAK_FAIL("%ld frames missed their deadline while the machine kept their threads "
-                  "waiting for a CPU (strict; --cpu-wait-explains reports them instead)",
-                  atomic_load(&late_explained));
+                  "waiting for a CPU or the harness sent them late (strict; "
+                  "--cpu-wait-explains reports them instead)",
+                  atomic_load(&late_explained) + atomic_load(&late_harness));
     /* 1%, but never less than 256 kB, or 2 MB in runs under 10 minutes: a daemon of
      * the tiny CI model is 15 MB, and its malloc arenas, worker stacks first touched
      * after warm-up and the models reload threads load into their own arenas take

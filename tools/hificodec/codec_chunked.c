@@ -211,6 +211,45 @@ static void print_run_error(const encode_run *run, const char *in_path, const ch
                         "%s", run->err);
 }
 
+/* How a run's output is completed (0, or -1 with run->err set and nothing left at
+ * its path) or abandoned: the one thing encode and roundtrip end differently. */
+typedef struct run_output {
+    void *out;
+    int (*finish)(void *out, encode_run *run);
+    void (*abort)(void *out);
+} run_output;
+
+/* The end of an encode or roundtrip after encode_all gave result: the output
+ * completed or removed, one line for a failure. Returns 0 or -1. */
+static int encode_run_complete(encode_run *run, int result, const run_output *output,
+                               const char *in_path, const char *out_path)
+{
+    if (result == 0 && run->n_frames == 0) {
+        hfc_cli_progress_end(&run->progress);
+        too_short(&run->codec->info, run->n_samples);
+        output->abort(output->out);
+        return -1;
+    }
+    if (result == 0)
+        result = output->finish(output->out, run);
+    else
+        output->abort(output->out);
+    hfc_cli_progress_end(&run->progress);
+    if (result != 0)
+        print_run_error(run, in_path, out_path);
+    return result;
+}
+
+static int finish_tokens(void *out, encode_run *run)
+{
+    return hfc_cli_token_output_finish(out, run->err, sizeof run->err);
+}
+
+static void abort_tokens(void *out)
+{
+    hfc_cli_token_output_abort(out);
+}
+
 int hfc_cli_chunked_encode(const hfc_cli_codec *codec, const hfc_cli_common *common,
                            const char *in_path, const char *out_path, int format)
 {
@@ -230,22 +269,10 @@ int hfc_cli_chunked_encode(const hfc_cli_codec *codec, const hfc_cli_common *com
     hfc_cli_progress_start(&run.progress, "encode",
                            hfc_cli_audio_source_seconds(run.source), common->quiet);
     double start = hfc_cli_seconds_now();
-    int result = encode_all(&run, write_tokens, &out);
-    if (result == 0 && run.n_frames == 0) {
-        hfc_cli_progress_end(&run.progress);
-        too_short(&codec->info, run.n_samples);
-        hfc_cli_token_output_abort(&out);
-        encode_end(&run);
-        return HFC_CLI_EXIT_FAILURE;
-    }
-    if (result == 0)
-        result = hfc_cli_token_output_finish(&out, run.err, sizeof run.err);
-    else
-        hfc_cli_token_output_abort(&out);
-    hfc_cli_progress_end(&run.progress);
-    if (result != 0)
-        print_run_error(&run, in_path, out_path);
-    else if (common->verbose)
+    const run_output output = {&out, finish_tokens, abort_tokens};
+    int result = encode_run_complete(&run, encode_all(&run, write_tokens, &out), &output,
+                                     in_path, out_path);
+    if (result == 0 && common->verbose)
         report_speed("encode", run.n_frames, run.n_samples, codec->info.sample_rate_hz,
                      hfc_cli_seconds_now() - start);
     encode_end(&run);
@@ -304,6 +331,21 @@ static int roundtrip_tokens(void *user, const hfc_token *tokens, int64_t n_frame
                             info->hop_samples, err, err_bytes);
 }
 
+/* The decoder's held-back samples, then the file. */
+static int finish_audio(void *out, encode_run *run)
+{
+    if (decode_flush_to(&run->cc, out, run->err, sizeof run->err) != 0) {
+        hfc_cli_audio_output_abort(out);
+        return -1;
+    }
+    return hfc_cli_audio_output_finish(out, run->err, sizeof run->err);
+}
+
+static void abort_audio(void *out)
+{
+    hfc_cli_audio_output_abort(out);
+}
+
 int hfc_cli_chunked_roundtrip(const hfc_cli_codec *codec, const hfc_cli_common *common,
                               const char *in_path, const char *out_path, int as_float)
 {
@@ -324,25 +366,10 @@ int hfc_cli_chunked_roundtrip(const hfc_cli_codec *codec, const hfc_cli_common *
                            hfc_cli_audio_source_seconds(run.source), common->quiet);
     double start = hfc_cli_seconds_now();
     roundtrip_ctx ctx = {&run, &out};
-    int result = encode_all(&run, roundtrip_tokens, &ctx);
-    if (result == 0 && run.n_frames == 0) {
-        hfc_cli_progress_end(&run.progress);
-        too_short(&codec->info, run.n_samples);
-        hfc_cli_audio_output_abort(&out);
-        encode_end(&run);
-        return HFC_CLI_EXIT_FAILURE;
-    }
-    if (result == 0)
-        result = decode_flush_to(&run.cc, &out, run.err, sizeof run.err);
-    if (result == 0)
-        result = hfc_cli_audio_output_finish(&out, run.err, sizeof run.err);
-    else
-        hfc_cli_audio_output_abort(&out);
-    hfc_cli_progress_end(&run.progress);
-    if (result != 0)
-        print_run_error(&run, in_path, out_path);
-    else if (common->verbose)
-    {
+    const run_output output = {&out, finish_audio, abort_audio};
+    int result = encode_run_complete(&run, encode_all(&run, roundtrip_tokens, &ctx), &output,
+                                     in_path, out_path);
+    if (result == 0 && common->verbose) {
         /* One pass does both halves; each line reports the whole run's time. */
         double seconds = hfc_cli_seconds_now() - start;
         report_speed("encode", run.n_frames, run.n_samples, codec->info.sample_rate_hz, seconds);

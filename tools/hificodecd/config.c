@@ -38,6 +38,8 @@ static const setting settings[] = {
     {"max-clients", INT, AT(max_clients), 1, 100000, "connections at once"},
     {"max-streams", INT, AT(max_streams), 1, 100000, "streams at once, all clients"},
     {"max-streams-per-client", INT, AT(max_streams_per_client), 1, 4096, "streams per connection"},
+    {"ready-streams", INT, AT(ready_streams), 1, 4096,
+     "streams whose codecs are made ahead, so that opening them costs the others nothing"},
     {"max-message-bytes", INT, AT(max_message_bytes), HFC_PROTO_MIN_MESSAGE_BYTES,
      HFC_PROTO_MAX_MESSAGE_BYTES, "largest message accepted or sent"},
     {"queue-messages", INT, AT(queue_messages), 1, 1024, "default input queue per stream"},
@@ -68,6 +70,7 @@ static void defaults(hfcd_config *c)
     c->max_streams = 128;
     c->batch_streams = 8;
     c->max_streams_per_client = 16;
+    c->ready_streams = 4;
     c->max_message_bytes = 65536;
     c->queue_messages = 8;
     c->max_queue_messages = 64;

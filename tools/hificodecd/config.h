@@ -18,6 +18,7 @@ typedef struct hfcd_config {
     int max_clients;              /* connections at once */
     int max_streams;              /* streams at once, all connections */
     int max_streams_per_client;
+    int ready_streams;            /* codecs made ahead for streams about to open */
     int max_message_bytes;
     int queue_messages;           /* default input queue depth per stream */
     int max_queue_messages;       /* the most a client may ask for */

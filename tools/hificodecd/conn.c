@@ -110,6 +110,7 @@ static void accept_one(hfcd_daemon *d, int fd)
     c->watch.fd = fd;
     atomic_init(&c->refs, 1);
     atomic_init(&c->noticed, 0);
+    atomic_init(&c->awaiting_codec, 0);
     c->daemon = d;
     c->peer = peer;
     c->streams = streams;

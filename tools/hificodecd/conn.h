@@ -23,6 +23,8 @@ struct hfcd_conn {
     _Atomic int refs;
     _Atomic int noticed;       /* in the daemon's notice list */
     hfcd_conn *notice_next;
+    _Atomic int awaiting_codec; /* on the maker's list (maker.h) */
+    hfcd_conn *codec_next;      /* the maker's, under its lock */
     hfcd_conn *prev, *next;    /* the daemon's list */
     hfcd_daemon *daemon;
 
@@ -39,7 +41,8 @@ struct hfcd_conn {
     hfcd_stream **streams;     /* max_streams_per_client slots */
     int n_streams;
 
-    uint8_t *held;             /* a request waiting for room in its stream's ring */
+    uint8_t *held;             /* a request waiting for room in its stream's ring, or an
+                                  OPEN for codecs (maker.h) */
     size_t n_held;
     int64_t held_received_ns;
     uint8_t control[HFCD_CONN_CONTROL_BYTES];

@@ -11,7 +11,8 @@
  *     machine that other jobs load (a thread cannot raise its priority back once it
  *     lowered it, hence two pools). An utterance alone in an otherwise idle daemon
  *     runs on several threads (utterance.c);
- *   the reload thread: loads a model on SIGHUP.
+ *   the reload thread: loads a model on SIGHUP;
+ *   the maker (maker.h): makes the codecs new streams take (stock.h).
  * Workers talk back to the loop through notices (notice.h), never through locks. */
 #ifndef HFCD_DAEMON_H
 #define HFCD_DAEMON_H
@@ -28,6 +29,7 @@
 typedef struct hfcd_conn hfcd_conn;
 typedef struct hfcd_stream hfcd_stream;
 typedef struct hfcd_workers hfcd_workers;
+typedef struct hfcd_maker hfcd_maker;
 
 /* What an epoll event's data.ptr points to: the first member of its owner. */
 enum hfcd_watch_kind {
@@ -58,6 +60,7 @@ typedef struct hfcd_daemon {
     hfcd_jobq rt_queue, utt_queue, utt_fast_queue;
     hfcd_workers *rt_workers, *utt_workers, *utt_fast_workers;
     int n_rt_workers;
+    hfcd_maker *maker;           /* codecs for new streams, made ahead (maker.h) */
 
     hfcd_conn *conns;            /* loop-owned list */
     int n_conns;

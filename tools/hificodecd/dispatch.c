@@ -6,16 +6,19 @@
 #include <string.h>
 
 #include "log.h"
+#include "maker.h"
 #include "stream.h"
 
 #define MAX_BAD_REQUESTS 64 /* per connection, before it is cut off */
 
-/* A handler's outcome: done, or the request waits for room in this stream's ring. */
+/* A handler's outcome: done, or the request waits for room in this stream's ring
+ * (wait_for), or for codecs from the maker (wait_codec). */
 typedef struct outcome {
     hfcd_stream *wait_for;
+    int wait_codec;
 } outcome;
 
-static const outcome done = {NULL};
+static const outcome done = {NULL, 0};
 
 /* A bad request about stream id: fails that stream when it exists (in order,
  * after its earlier replies), else answers with an ERROR naming the id. */
@@ -39,7 +42,7 @@ static outcome reject(hfcd_conn *c, uint32_t id, uint32_t seq, int status, const
     hfcd_stream *s = id ? hfcd_conn_find_stream(c, id) : NULL;
     if (s && !s->closing) {
         if (hfcd_stream_queue_failure(s, seq, status, text) != 0)
-            return (outcome){s};
+            return (outcome){s, 0};
         return done;
     }
     hfcd_conn_send_error(c, id, seq, status, "%s", text);
@@ -137,9 +140,22 @@ static outcome open_stream(hfcd_conn *c, const hfc_proto_header *h, const uint8_
         open.mode == HFC_PROTO_MODE_STREAM ? hfcd_model_stream_cost(d->model, open.direction) : 0.0;
     if (!admit(c, &open, cost, h->stream, h->seq))
         return done;
+    /* Made ahead by the maker: creating them here would hold up every stream's
+     * requests for the ~11 ms each takes (stock.h). */
+    hfc_encoder *encoder;
+    hfc_decoder *decoder;
+    if (!hfcd_stock_take(&d->model->stock, open.direction, &encoder, &decoder)) {
+        if (hfcd_maker_wait(d->maker, c) == 0)
+            return (outcome){NULL, 1};
+        hfcd_conn_send_error(c, h->stream, h->seq, HFC_ERR_NO_MEMORY,
+                             "cannot create the stream: %s", hfc_strerror(HFC_ERR_NO_MEMORY));
+        return done;
+    }
+    hfcd_maker_poke(d->maker);
     int status;
     char err[HFC_PROTO_MAX_TEXT_BYTES + 1];
-    hfcd_stream *s = hfcd_stream_create(d, c, h->stream, &open, d->model, &status, err, sizeof err);
+    hfcd_stream *s = hfcd_stream_create(d, c, h->stream, &open, d->model, encoder, decoder,
+                                        &status, err, sizeof err);
     if (!s) {
         hfcd_conn_send_error(c, h->stream, h->seq, status, "%s", err);
         return done;
@@ -227,7 +243,7 @@ static outcome stream_request(hfcd_conn *c, const hfc_proto_header *h, const uin
     if (!rec) {
         int data = h->type == HFC_MSG_PCM_IN || h->type == HFC_MSG_TOKENS_IN;
         if (!(s->drop_when_full && data))
-            return (outcome){s}; /* back-pressure: the connection waits */
+            return (outcome){s, 0}; /* back-pressure: the connection waits */
         atomic_fetch_add_explicit(&s->n_dropped, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&d->inputs_dropped, 1, memory_order_relaxed);
         hfcd_conn_send_control(c, HFC_MSG_DROPPED, h->stream, h->seq, NULL, 0);
@@ -349,11 +365,29 @@ static void hold(hfcd_conn *c, hfcd_stream *s, const uint8_t *msg, size_t n_byte
         hfcd_dispatch_held(c); /* room appeared meanwhile */
 }
 
+/* The OPEN waits in c->held until the maker notices the connection. */
+static void hold_for_codec(hfcd_conn *c, const uint8_t *msg, size_t n_bytes, int64_t received_ns)
+{
+    if (!c->held && !(c->held = malloc((size_t)c->daemon->config->max_message_bytes))) {
+        hfcd_conn_drop(c, HFC_ERR_NO_MEMORY, "out of memory");
+        return;
+    }
+    if (msg != c->held)
+        memcpy(c->held, msg, n_bytes); /* an OPEN: within max_message_bytes */
+    c->n_held = n_bytes;
+    c->held_received_ns = received_ns;
+    hfcd_conn_update_events(c);
+}
+
 void hfcd_dispatch(hfcd_conn *c, const uint8_t *msg, size_t n_bytes, int64_t received_ns)
 {
     outcome o = handle(c, msg, n_bytes, received_ns);
-    if (o.wait_for && c->state != HFCD_CONN_DEAD)
+    if (c->state == HFCD_CONN_DEAD)
+        return;
+    if (o.wait_for)
         hold(c, o.wait_for, msg, n_bytes, received_ns);
+    else if (o.wait_codec)
+        hold_for_codec(c, msg, n_bytes, received_ns);
 }
 
 void hfcd_dispatch_held(hfcd_conn *c)

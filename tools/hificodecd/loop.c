@@ -18,6 +18,7 @@
 #include "conn.h"
 #include "listen.h"
 #include "log.h"
+#include "maker.h"
 #include "notice.h"
 #include "sd.h"
 #include "stream.h"
@@ -112,7 +113,7 @@ static void start_drain(hfcd_daemon *d)
 static void *reload_main(void *arg)
 {
     hfcd_daemon *d = arg;
-    d->reloaded = hfcd_model_load(d->config->model);
+    d->reloaded = hfcd_model_load(d->config->model, d->config->ready_streams);
     uint64_t one = 1;
     (void)!write(d->reloads.fd, &one, sizeof one);
     return NULL;
@@ -149,6 +150,7 @@ static void finish_reload(hfcd_daemon *d)
         d->model = d->reloaded;
         d->reloaded = NULL;
         hfcd_model_unref(old); /* open streams keep theirs */
+        hfcd_maker_set_model(d->maker, d->model);
         hfcd_log(HFCD_LOG_INFO,
                  "model reloaded: '%s' %016llx; encode %.0f us + decode %.0f us per frame",
                  d->model->info.name, (unsigned long long)d->model->info.model_id,

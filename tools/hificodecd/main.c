@@ -12,6 +12,7 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "maker.h"
 #include "notice.h"
 #include "sd.h"
 #include "workers.h"
@@ -33,7 +34,7 @@ static void describe(const hfcd_model *m, const char *path)
 /* --check: what the model costs and how many streams a CPU would hold. */
 static int check(const hfcd_config *cfg)
 {
-    hfcd_model *m = hfcd_model_load(cfg->model);
+    hfcd_model *m = hfcd_model_load(cfg->model, 0);
     if (!m)
         return 1;
     describe(m, cfg->model);
@@ -80,7 +81,8 @@ static int serve(hfcd_daemon *d)
         hfcd_workers_start(&d->utt_queue, d->n_rt_workers, UTTERANCE_NICE, 1, "hfcd-utt");
     d->utt_fast_workers =
         hfcd_workers_start(&d->utt_fast_queue, d->n_rt_workers, 0, 1, "hfcd-uttf");
-    if (!d->rt_workers || !d->utt_workers || !d->utt_fast_workers)
+    d->maker = hfcd_maker_start(d->model);
+    if (!d->rt_workers || !d->utt_workers || !d->utt_fast_workers || !d->maker)
         return 1;
     hfcd_log(HFCD_LOG_INFO, "ready: %d real-time workers, CPU budget %.2f%s", d->n_rt_workers,
              d->cpu_budget, d->cpu_budget > 0 ? "" : " (no admission control)");
@@ -135,7 +137,7 @@ int main(int argc, char **argv)
     memset(&d, 0, sizeof d);
     d.config = &cfg;
     hfcd_sd_notifyf("STATUS=loading %s", cfg.model);
-    d.model = hfcd_model_load(cfg.model);
+    d.model = hfcd_model_load(cfg.model, cfg.ready_streams);
     if (d.model) {
         describe(d.model, cfg.model);
         st = serve(&d);
@@ -147,6 +149,7 @@ int main(int argc, char **argv)
     hfcd_workers_stop(d.utt_workers); /* joined before anything they use goes */
     hfcd_workers_stop(d.utt_fast_workers);
     hfcd_workers_stop(d.rt_workers);
+    hfcd_maker_stop(d.maker); /* its waiting connections hold references */
     if (d.reloading) {
         pthread_join(d.reload_thread, NULL);
         hfcd_model_unref(d.reloaded);

@@ -73,9 +73,14 @@ static int measure(hfcd_model *m)
     return status;
 }
 
-hfcd_model *hfcd_model_load(const char *path)
+hfcd_model *hfcd_model_load(const char *path, int ready_streams)
 {
     hfcd_model *m = calloc(1, sizeof *m);
+    if (m && hfcd_stock_init(&m->stock, ready_streams) != 0) {
+        hfcd_stock_free(&m->stock);
+        free(m);
+        m = NULL;
+    }
     if (!m) {
         hfcd_log(HFCD_LOG_ERROR, "%s: out of memory", path);
         return NULL;
@@ -89,6 +94,7 @@ hfcd_model *hfcd_model_load(const char *path)
     m->model = hfc_model_load_file(path, &options, &status);
     if (!m->model) {
         hfcd_log(HFCD_LOG_ERROR, "%s: %s", path, hfc_strerror(status));
+        hfcd_stock_free(&m->stock);
         free(m);
         return NULL;
     }
@@ -121,6 +127,7 @@ void hfcd_model_unref(hfcd_model *model)
         return;
     hfc_encoder_destroy(model->wide_encoder);
     hfc_decoder_destroy(model->wide_decoder);
+    hfcd_stock_free(&model->stock);
     pthread_mutex_destroy(&model->wide_lock);
     hfc_model_free(model->model);
     free(model);

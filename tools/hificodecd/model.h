@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "hificodec.h"
+#include "stock.h"
 
 typedef struct hfcd_model {
     _Atomic int refs;
@@ -31,11 +32,15 @@ typedef struct hfcd_model {
     pthread_mutex_t wide_lock;
     hfc_encoder *wide_encoder;
     hfc_decoder *wide_decoder;
+    /* Encoders and decoders made ahead for new streams (stock.h). */
+    hfcd_stock stock;
 } hfcd_model;
 
-/* Loads path and measures its per-frame cost (about a second of CPU at most).
- * NULL on failure, with the reason logged. The result holds one reference. */
-hfcd_model *hfcd_model_load(const char *path);
+/* Loads path and measures its per-frame cost (about a second of CPU at most). Its
+ * stock holds ready_streams encoders and decoders, made by the maker (maker.h)
+ * once it is the daemon's model. NULL on failure, with the reason logged. The
+ * result holds one reference. */
+hfcd_model *hfcd_model_load(const char *path, int ready_streams);
 
 /* The wide codec for n_threads (creating it on first use), with wide_lock held:
  * 1, or 0 when another utterance holds it or it cannot be made. Utterance workers

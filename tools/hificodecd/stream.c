@@ -76,10 +76,6 @@ static int create_codec(hfcd_stream *s, char *err, size_t n_err)
             return st;
         }
     }
-    if (s->direction & HFC_PROTO_DIR_ENCODE)
-        s->encoder = hfc_encoder_create(m->model, NULL, &st);
-    if (st == HFC_OK && (s->direction & HFC_PROTO_DIR_DECODE))
-        s->decoder = hfc_decoder_create(m->model, NULL, &st);
     if (st == HFC_OK)
         st = size_buffers(s);
     if (st == HFC_OK && s->mode == HFC_PROTO_MODE_UTTERANCE &&
@@ -91,12 +87,14 @@ static int create_codec(hfcd_stream *s, char *err, size_t n_err)
 }
 
 hfcd_stream *hfcd_stream_create(hfcd_daemon *d, hfcd_conn *conn, uint32_t id,
-                                const hfc_proto_open *open, hfcd_model *model, int *status,
+                                const hfc_proto_open *open, hfcd_model *model,
+                                hfc_encoder *encoder, hfc_decoder *decoder, int *status,
                                 char *err, size_t n_err)
 {
     const hfcd_config *cfg = d->config;
     hfcd_stream *s = calloc(1, sizeof *s);
     if (!s) {
+        hfcd_stock_put(&model->stock, encoder, decoder);
         *status = HFC_ERR_NO_MEMORY;
         snprintf(err, n_err, "out of memory");
         return NULL;
@@ -108,6 +106,8 @@ hfcd_stream *hfcd_stream_create(hfcd_daemon *d, hfcd_conn *conn, uint32_t id,
     hfcd_conn_ref(conn);
     s->model = model;
     hfcd_model_ref(model);
+    s->encoder = encoder;
+    s->decoder = decoder;
     s->id = id;
     s->direction = open->direction;
     s->sample_format = open->sample_format;
@@ -157,8 +157,13 @@ void hfcd_stream_unref(hfcd_stream *s)
         return;
     hfcd_daemon *d = s->daemon;
     hfcd_utterance_destroy(s->utterance);
-    hfc_encoder_destroy(s->encoder);
-    hfc_decoder_destroy(s->decoder);
+    if (s->mode == HFC_PROTO_MODE_UTTERANCE) {
+        /* Their offline workspaces grew to the utterance: not worth keeping. */
+        hfc_encoder_destroy(s->encoder);
+        hfc_decoder_destroy(s->decoder);
+    } else {
+        hfcd_stock_put(&s->model->stock, s->encoder, s->decoder);
+    }
     hfcd_resampler_destroy(s->to_model);
     hfcd_resampler_destroy(s->to_client);
     free(s->model_pcm);

@@ -72,10 +72,13 @@ struct hfcd_stream {
     _Atomic uint64_t n_inputs, n_dropped, n_frames_out, n_samples_out;
 };
 
-/* Creates a stream as OPEN asks, with the model (referenced). On failure returns
- * NULL, *status and a reason in err. Event loop only. */
+/* Creates a stream as OPEN asks, with the model (referenced) and the encoder and
+ * decoder the directions need, taken from the model's stock (taken over, also on
+ * failure; they go back to the stock when a streaming-mode stream ends). On
+ * failure returns NULL, *status and a reason in err. Event loop only. */
 hfcd_stream *hfcd_stream_create(hfcd_daemon *d, hfcd_conn *conn, uint32_t id,
-                                const hfc_proto_open *open, hfcd_model *model, int *status,
+                                const hfc_proto_open *open, hfcd_model *model,
+                                hfc_encoder *encoder, hfc_decoder *decoder, int *status,
                                 char *err, size_t n_err);
 
 void hfcd_stream_ref(hfcd_stream *s);
