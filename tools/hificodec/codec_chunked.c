@@ -122,7 +122,6 @@ typedef int (*token_sink_fn)(void *user, const hfc_token *tokens, int64_t n_fram
 
 static int encode_all(encode_run *run, token_sink_fn sink, void *user)
 {
-    const int nc = run->codec->info.n_codebooks;
     const double rate = run->codec->info.sample_rate_hz;
     for (;;) {
         const float *samples;
@@ -156,7 +155,6 @@ static int encode_all(encode_run *run, token_sink_fn sink, void *user)
     if (got > 0 && sink(user, run->cc.tokens, got, run->err, sizeof run->err) != 0)
         return -1;
     run->n_frames += got;
-    (void)nc;
     return 0;
 }
 
@@ -288,8 +286,7 @@ typedef struct roundtrip_sink {
 } roundtrip_sink;
 
 static int decode_tokens_to(chunk_codec *cc, hfc_cli_audio_output *out, const hfc_token *tokens,
-                            int64_t n_frames, int n_codebooks, int hop, char *err,
-                            size_t err_bytes)
+                            int64_t n_frames, int n_codebooks, char *err, size_t err_bytes)
 {
     for (int64_t f = 0; f < n_frames; f += PUSH_FRAMES) {
         int64_t piece = n_frames - f < PUSH_FRAMES ? n_frames - f : PUSH_FRAMES;
@@ -299,7 +296,6 @@ static int decode_tokens_to(chunk_codec *cc, hfc_cli_audio_output *out, const hf
             snprintf(err, err_bytes, "%s", hfc_strerror((int)got));
             return -1;
         }
-        (void)hop;
         if (got > 0 && hfc_cli_audio_output_write(out, cc->pcm, got, err, err_bytes) != 0)
             return -1;
     }
@@ -327,8 +323,8 @@ static int roundtrip_tokens(void *user, const hfc_token *tokens, int64_t n_frame
 {
     roundtrip_ctx *ctx = user;
     const hfc_model_info *info = &ctx->run->codec->info;
-    return decode_tokens_to(&ctx->run->cc, ctx->out, tokens, n_frames, info->n_codebooks,
-                            info->hop_samples, err, err_bytes);
+    return decode_tokens_to(&ctx->run->cc, ctx->out, tokens, n_frames, info->n_codebooks, err,
+                            err_bytes);
 }
 
 /* The decoder's held-back samples, then the file. */
@@ -530,7 +526,7 @@ int hfc_cli_chunked_decode(const hfc_cli_codec *codec, const hfc_cli_common *com
                 input_failed = 1;
                 break;
             }
-            if (decode_tokens_to(&cc, &out, cc.tokens, got, nc, hop, err, sizeof err) != 0) {
+            if (decode_tokens_to(&cc, &out, cc.tokens, got, nc, err, sizeof err) != 0) {
                 result = -1;
                 break;
             }
@@ -540,8 +536,7 @@ int hfc_cli_chunked_decode(const hfc_cli_codec *codec, const hfc_cli_common *com
     } else {
         for (int64_t f = 0; f < whole.n_frames && result == 0; f += PUSH_FRAMES) {
             int64_t piece = whole.n_frames - f < PUSH_FRAMES ? whole.n_frames - f : PUSH_FRAMES;
-            result = decode_tokens_to(&cc, &out, whole.tokens + f * nc, piece, nc, hop, err,
-                                      sizeof err);
+            result = decode_tokens_to(&cc, &out, whole.tokens + f * nc, piece, nc, err, sizeof err);
             n_frames += piece;
             hfc_cli_progress_update(&progress, (double)n_frames * hop / info->sample_rate_hz);
         }

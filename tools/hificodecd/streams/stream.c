@@ -59,7 +59,9 @@ static int size_buffers(hfcd_stream *s)
     return HFC_OK;
 }
 
-static int create_codec(hfcd_stream *s, char *err, size_t n_err)
+/* Everything a stream needs besides its codecs (which come from the stock): the
+ * resamplers to and from the client's rate, the buffers, the utterance state. */
+static int create_io(hfcd_stream *s, char *err, size_t n_err)
 {
     const hfcd_model *m = s->model;
     int st = HFC_OK;
@@ -138,7 +140,7 @@ hfcd_stream *hfcd_stream_create(hfcd_daemon *d, hfcd_conn *conn, uint32_t id,
     if (*status != HFC_OK)
         snprintf(err, n_err, "out of memory for a queue of %u messages", queue);
     else
-        *status = create_codec(s, err, n_err);
+        *status = create_io(s, err, n_err);
     if (*status != HFC_OK) {
         hfcd_stream_unref(s);
         return NULL;
