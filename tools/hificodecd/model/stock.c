@@ -16,15 +16,11 @@ int hfcd_stock_init(hfcd_stock *stock, int capacity)
 
 void hfcd_stock_free(hfcd_stock *stock)
 {
-    for (int i = 0; i < stock->n_encoders; i++)
-        hfc_encoder_destroy(stock->encoders[i]);
-    for (int i = 0; i < stock->n_decoders; i++)
-        hfc_decoder_destroy(stock->decoders[i]);
+    hfcd_stock_retire(stock);
     free(stock->encoders);
     free(stock->decoders);
     stock->encoders = NULL;
     stock->decoders = NULL;
-    stock->n_encoders = stock->n_decoders = 0;
     pthread_mutex_destroy(&stock->lock);
 }
 
