@@ -4,8 +4,10 @@ missing, empty, corrupt and truncated files, NaN audio, audio shorter than a fra
 tokens out of range, tokens from another model, unwritable outputs."""
 import struct
 import sys
+import time
 
 import numpy as np
+import soundfile
 
 from clitest import Cli, Failures, hfc_reseal, make_model, speech_files, wav_write
 
@@ -75,6 +77,48 @@ def test_bad_audio(cli, failures, model, speech):
               cli.path('no/such/dir/out.hfc'))
     cli.fails(failures, 'cannot create', 'roundtrip', '-m', model, cli.path('tone.wav'),
               cli.path('no/such/dir/out.wav'))
+
+
+def declare_huge(data, container):
+    """The bytes of a file whose header now declares about 1.8 GB of samples."""
+    data = bytearray(data)
+    if container == 'WAV':
+        at = data.find(b'data') + 4
+        data[at:at + 4] = struct.pack('<I', 0x70000000)
+    elif container == 'AIFF':
+        at = data.find(b'SSND') + 4
+        data[at:at + 4] = struct.pack('>I', 0x70000000)
+        at = data.find(b'COMM') + 10
+        data[at:at + 4] = struct.pack('>I', 0x30000000)
+    else:  # AU
+        data[8:12] = struct.pack('>I', 0x70000000)
+    return bytes(data)
+
+
+def test_block_codecs_in_pipes(cli, failures, model):
+    """libsndfile's block codecs decode silence past a short read, up to the length the
+    header declares; through a pipe, which claims no length, a damaged header made that
+    gigabytes of silence (hours, found by fuzz_audio). A whole file through a pipe still
+    gives the file's tokens; a cut one fails at once as truncated."""
+    tone = (0.3 * np.sin(np.arange(16000) * 0.05)).astype(np.float32)
+    for container, subtype in [('WAV', 'IMA_ADPCM'), ('WAV', 'MS_ADPCM'), ('WAV', 'GSM610'),
+                               ('WAV', 'G721_32'), ('WAV', 'NMS_ADPCM_24'), ('AU', 'G721_32'),
+                               ('AU', 'G723_24'), ('AIFF', 'GSM610')]:
+        name = '%s-%s' % (container, subtype)
+        path = cli.path(name + '.audio')
+        soundfile.write(path, tone, 16000, format=container, subtype=subtype)
+        whole = read(path)
+        cli.ok(failures, 'encode', '-m', model, path, cli.path(name + '-file.hfc'))
+        cli.ok(failures, 'encode', '-m', model, '-', cli.path(name + '-pipe.hfc'), stdin=whole)
+        failures.check(read(cli.path(name + '-file.hfc')) == read(cli.path(name + '-pipe.hfc')),
+                       '%s: a pipe gives the file\'s tokens' % name)
+        cut = declare_huge(whole, container)[:len(whole) * 3 // 4]
+        started = time.monotonic()
+        cli.fails(failures, 'truncated', 'encode', '-m', model, '-', cli.path('out.hfc'),
+                  stdin=cut)
+        seconds = time.monotonic() - started
+        failures.check(seconds < 20, '%s: a cut pipe with a huge header took %.1f s' % (
+            name, seconds))
 
 
 def test_bad_tokens(cli, failures, model, speech):
@@ -148,6 +192,7 @@ def main():
     speech = speech_files(1)[0]
     model = make_model(cli, 'causal', seed=1)
     test_bad_audio(cli, failures, model, speech)
+    test_block_codecs_in_pipes(cli, failures, model)
     test_bad_tokens(cli, failures, model, speech)
     test_wrong_model(cli, failures, model, speech)
     failures.finish('cli_errors')

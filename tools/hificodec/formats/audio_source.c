@@ -41,6 +41,7 @@ typedef struct byte_input {
     sf_count_t consumed;        /* pipe: bytes read from the fd */
     sf_count_t position;
     int read_error;
+    sf_count_t empty_reads;     /* pipe: reads that asked for bytes and got none */
 } byte_input;
 
 struct hfc_cli_audio_source {
@@ -50,7 +51,10 @@ struct hfc_cli_audio_source {
     int is_npy;
     SNDFILE *sndfile;
     SF_INFO info;
-    int pipe_wav_unknown;       /* a pipe's WAV whose data size is a streaming placeholder */
+    int pipe_size_unknown;      /* a pipe's WAV or AU whose data size is a streaming placeholder */
+    int frame_by_frame;         /* a pipe in a codec that decodes past its end: see decode_chunk */
+    int past_data;              /* frame_by_frame found the pipe's end */
+    int64_t declared_end;       /* a pipe's WAV or AU: see declared_data_end */
     hfc_npy_header npy;
     uint64_t npy_next;
     uint8_t *npy_bytes;         /* one chunk of raw items */
@@ -147,6 +151,8 @@ static sf_count_t input_read(byte_input *in, void *out, sf_count_t n)
         in->position += got;
         done += got;
     }
+    if (done == 0)
+        in->empty_reads++;
     return done;
 }
 
@@ -243,19 +249,32 @@ static uint32_t load_u32le(const uint8_t *bytes)
            (uint32_t)bytes[3] << 24;
 }
 
-/* Whether a WAV prefix's data chunk size is 0 or 0xFFFFFFFF: a writer that could
- * not know its length (a pipe), whose frame count means nothing. */
-static int wav_size_unknown(const uint8_t *data, size_t n)
+static uint32_t load_u32be(const uint8_t *bytes)
 {
+    return (uint32_t)bytes[0] << 24 | (uint32_t)bytes[1] << 16 | (uint32_t)bytes[2] << 8 | bytes[3];
+}
+
+/* Where a WAV's or AU's samples end by its header: 0 when that is not known (a
+ * writer that could not know its length, as into a pipe, writes 0 or 0xFFFFFFFF
+ * in a WAV and 0xFFFFFFFF in an AU; or the header does not fit the prefix), -1
+ * for other formats. */
+static int64_t declared_data_end(const uint8_t *data, size_t n)
+{
+    if (n >= 12 && (memcmp(data, ".snd", 4) == 0 || memcmp(data, "dns.", 4) == 0)) {
+        const int big = data[0] == '.';
+        uint32_t offset = big ? load_u32be(data + 4) : load_u32le(data + 4);
+        uint32_t size = big ? load_u32be(data + 8) : load_u32le(data + 8);
+        return size == 0xFFFFFFFFu ? 0 : (int64_t)offset + size;
+    }
     if (n < 12 || memcmp(data, "RIFF", 4) != 0 || memcmp(data + 8, "WAVE", 4) != 0)
-        return 0;
+        return -1;
     for (size_t position = 12; position + 8 <= n;) {
         uint32_t size = load_u32le(data + position + 4);
         if (memcmp(data + position, "data", 4) == 0)
-            return size == 0 || size == 0xFFFFFFFFu;
+            return size == 0 || size == 0xFFFFFFFFu ? 0 : (int64_t)position + 8 + size;
         position += 8 + (size_t)size + (size & 1);
     }
-    return 1; /* the header did not fit the prefix: do not second-guess the count */
+    return 0; /* the header did not fit the prefix: do not second-guess the count */
 }
 
 static int open_npy(hfc_cli_audio_source *s, const uint8_t *prefix, size_t n_prefix,
@@ -289,6 +308,29 @@ static int open_npy(hfc_cli_audio_source *s, const uint8_t *prefix, size_t n_pre
     return 0;
 }
 
+/* libsndfile's block codecs read a block at a time and, on a short read, decode
+ * zeros instead of stopping: they go on to the header's declared length. A file's
+ * length bounds that; a pipe claims PIPE_CLAIMED_BYTES, and a damaged or streaming
+ * header of a few gigabytes then meant hours of decoding silence. */
+static int decodes_past_end(int format)
+{
+    switch (format & SF_FORMAT_SUBMASK) {
+    case SF_FORMAT_IMA_ADPCM:
+    case SF_FORMAT_MS_ADPCM:
+    case SF_FORMAT_GSM610:
+    case SF_FORMAT_VOX_ADPCM:
+    case SF_FORMAT_G721_32:
+    case SF_FORMAT_G723_24:
+    case SF_FORMAT_G723_40:
+    case SF_FORMAT_NMS_ADPCM_16:
+    case SF_FORMAT_NMS_ADPCM_24:
+    case SF_FORMAT_NMS_ADPCM_32:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static int open_sndfile(hfc_cli_audio_source *s, char *err, size_t err_bytes)
 {
     memset(&s->info, 0, sizeof s->info);
@@ -303,6 +345,7 @@ static int open_sndfile(hfc_cli_audio_source *s, char *err, size_t err_bytes)
         return hfc_cli_fail(err, err_bytes, "audio has %d channels at %d Hz", s->info.channels,
                             s->info.samplerate);
     s->source_rate_hz = s->info.samplerate;
+    s->frame_by_frame = !s->input.regular && !s->held_whole && decodes_past_end(s->info.format);
     s->frames = malloc((size_t)CHUNK_FRAMES * (size_t)s->info.channels * sizeof *s->frames);
     if (s->frames == NULL)
         return hfc_cli_fail(err, err_bytes, "out of memory");
@@ -348,7 +391,10 @@ hfc_cli_audio_source *hfc_cli_audio_source_open(const char *path, int target_rat
             result = hfc_cli_wav_check_complete(prefix, n_prefix, (size_t)s->input.n_bytes, err,
                                                 err_bytes);
         else
-            s->pipe_wav_unknown = wav_size_unknown(prefix, n_prefix);
+        {
+            s->declared_end = declared_data_end(prefix, n_prefix);
+            s->pipe_size_unknown = s->declared_end == 0;
+        }
         if (result == 0) {
             result = open_sndfile(s, err, err_bytes);
             /* Ogg needs its end to open: from a pipe, it is held whole. */
@@ -427,7 +473,28 @@ static int64_t decode_chunk(hfc_cli_audio_source *s, char *err, size_t err_bytes
         s->npy_next += (uint64_t)n;
         return n;
     }
-    sf_count_t n = sf_readf_float(s->sndfile, s->frames, s->chunk_frames);
+    sf_count_t n;
+    if (s->frame_by_frame) {
+        /* A block is read at its first frame, so reading one frame at a time finds
+         * the first frame whose read found the pipe empty: that frame and all after
+         * it are past the data, and the stream ends there, as a PCM one would.
+         * (One call per frame costs about as much as the decoding itself.) */
+        const int channels = s->info.channels;
+        for (n = 0; n < s->chunk_frames && !s->past_data; n++) {
+            const sf_count_t empty_before = s->input.empty_reads;
+            const sf_count_t got = sf_readf_float(s->sndfile, s->frames + n * channels, 1);
+            /* MS ADPCM returns nothing for the empty block, then its previous
+             * block's samples again: the first empty read ends the stream. */
+            if (s->input.empty_reads != empty_before) {
+                s->past_data = 1;
+                break;
+            }
+            if (got != 1)
+                break;
+        }
+    } else {
+        n = sf_readf_float(s->sndfile, s->frames, s->chunk_frames);
+    }
     if (n <= 0) {
         if (sf_error(s->sndfile) != SF_ERR_NO_ERROR)
             return hfc_cli_fail(err, err_bytes, "cannot decode audio: %s",
@@ -449,9 +516,15 @@ static int64_t decode_chunk(hfc_cli_audio_source *s, char *err, size_t err_bytes
 /* The checks the whole-file reader makes once it has all the samples. */
 static int end_checks(hfc_cli_audio_source *s, char *err, size_t err_bytes)
 {
-    if (!s->is_npy) {
+    if (!s->is_npy && s->frame_by_frame && s->declared_end > 0) {
+        /* Those codecs' frame count is not to be trusted from a pipe (libsndfile's
+         * for G.72x in AU is billions), the header's byte count is. */
+        if (s->input.consumed < s->declared_end)
+            return hfc_cli_fail(err, err_bytes, "truncated audio: %lld of %lld bytes",
+                                (long long)s->input.consumed, (long long)s->declared_end);
+    } else if (!s->is_npy) {
         const sf_count_t declared = s->info.frames;
-        const int trust = s->input.regular || s->held_whole || !s->pipe_wav_unknown;
+        const int trust = s->input.regular || s->held_whole || !s->pipe_size_unknown;
         if (trust && declared != SF_COUNT_MAX && s->n_source < declared &&
             declared < PIPE_CLAIMED_BYTES / 8) {
             if (!s->input.regular && !s->held_whole &&
@@ -461,9 +534,9 @@ static int end_checks(hfc_cli_audio_source *s, char *err, size_t err_bytes)
             return hfc_cli_fail(err, err_bytes, "truncated audio: decoded %lld of %lld frames",
                                 (long long)s->n_source, (long long)declared);
         }
-        if (s->n_source == 0)
-            return hfc_cli_fail(err, err_bytes, "no audio samples");
     }
+    if (!s->is_npy && s->n_source == 0)
+        return hfc_cli_fail(err, err_bytes, "no audio samples");
     if (s->n_bad > 0)
         return hfc_cli_fail(err, err_bytes,
                             "audio has %lld NaN or infinite samples (the first at sample %lld)",
@@ -545,7 +618,8 @@ int64_t hfc_cli_audio_source_expected(const hfc_cli_audio_source *s)
         return (int64_t)s->npy.n_items;
     if (s->input.regular || s->held_whole)
         return s->info.frames > 0 && s->info.frames != SF_COUNT_MAX ? s->info.frames : -1;
-    if (s->pipe_wav_unknown || s->info.frames <= 0 || s->info.frames >= PIPE_CLAIMED_BYTES / 8)
+    if (s->pipe_size_unknown || s->frame_by_frame || s->info.frames <= 0 ||
+        s->info.frames >= PIPE_CLAIMED_BYTES / 8)
         return -1;
     return s->info.frames;
 }
@@ -555,7 +629,7 @@ double hfc_cli_audio_source_seconds(const hfc_cli_audio_source *s)
     if (s->is_npy)
         return (double)s->npy.n_items / s->source_rate_hz;
     if (!(s->input.regular || s->held_whole) &&
-        (s->pipe_wav_unknown || s->info.frames >= PIPE_CLAIMED_BYTES / 8))
+        (s->pipe_size_unknown || s->frame_by_frame || s->info.frames >= PIPE_CLAIMED_BYTES / 8))
         return -1;
     return s->info.frames > 0 && s->info.frames != SF_COUNT_MAX
                ? (double)s->info.frames / s->source_rate_hz
