@@ -2,7 +2,9 @@
 """Every bad input gives one "hificodec: <what>: <why>" line and a non-zero exit:
 missing, empty, corrupt and truncated files, NaN audio, audio shorter than a frame,
 tokens out of range, tokens from another model, unwritable outputs."""
+import resource
 import struct
+import subprocess
 import sys
 import time
 
@@ -121,6 +123,31 @@ def test_block_codecs_in_pipes(cli, failures, model):
             name, seconds))
 
 
+def test_header_loop_in_pipe(cli, failures, model):
+    """A WAV chunk of size 0xFFFFFFF8 (-8) makes libsndfile's parser jump back onto the
+    same chunk and store it again, until the position reaches the length: a file's
+    ends that at once, a pipe's claimed length never did (13 GB in a minute; found by
+    fuzz_audio). Through a pipe it must fail as the file does, in bounded memory."""
+    fmt = struct.pack('<HHIIHH', 3, 1, 16000, 64000, 4, 32)
+    body = (b'WAVE' + b'fmt ' + struct.pack('<I', len(fmt)) + fmt + b'fact' +
+            struct.pack('<I', 0xFFFFFFF8) + bytes(64))
+    data = b'RIFF' + struct.pack('<I', len(body)) + body
+    cli.fails(failures, "No 'data' chunk", 'encode', '-m', model,
+              write(cli, 'backjump.wav', data), cli.path('out.hfc'))
+
+    def limit_memory():
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+    try:
+        result = subprocess.run([cli.exe, 'encode', '-m', model, '-', cli.path('out.hfc')],
+                                input=data, capture_output=True, timeout=60, env=cli.env,
+                                preexec_fn=limit_memory)
+        err = result.stderr.decode('utf-8', 'replace')
+        failures.check(result.returncode == 1 and "No 'data' chunk" in err,
+                       'backjump WAV through a pipe: exit %d, %r' % (result.returncode, err))
+    except subprocess.TimeoutExpired:
+        failures.check(False, 'backjump WAV through a pipe: still running after 60 s')
+
+
 def test_bad_tokens(cli, failures, model, speech):
     good_hfc = cli.path('good.hfc')
     cli.ok(failures, 'encode', '-m', model, speech, good_hfc)
@@ -193,6 +220,7 @@ def main():
     model = make_model(cli, 'causal', seed=1)
     test_bad_audio(cli, failures, model, speech)
     test_block_codecs_in_pipes(cli, failures, model)
+    test_header_loop_in_pipe(cli, failures, model)
     test_bad_tokens(cli, failures, model, speech)
     test_wrong_model(cli, failures, model, speech)
     failures.finish('cli_errors')

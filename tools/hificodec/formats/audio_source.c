@@ -23,6 +23,9 @@ enum {
 
 /* A pipe claims this length, so that libsndfile believes a WAV's declared size. */
 #define PIPE_CLAIMED_BYTES ((sf_count_t)1 << 62)
+/* See vio_tell: a header parse asks for its position a few times per chunk, and
+ * reads or seeks between chunks. */
+#define TELLS_WITHOUT_MOVING 100000
 
 /* The input as libsndfile's virtual I/O sees it. A regular file is read at any
  * offset. A pipe keeps what it reads while `keeping` (libsndfile's parse of the
@@ -42,6 +45,7 @@ typedef struct byte_input {
     sf_count_t position;
     int read_error;
     sf_count_t empty_reads;     /* pipe: reads that asked for bytes and got none */
+    long tells_in_a_row;        /* vio_tell calls since the last read or seek */
 } byte_input;
 
 struct hfc_cli_audio_source {
@@ -168,6 +172,7 @@ static sf_count_t vio_seek(sf_count_t offset, int whence, void *user)
     sf_count_t target = whence == SEEK_SET   ? offset
                         : whence == SEEK_CUR ? in->position + offset
                                              : vio_filelen(user) + offset;
+    in->tells_in_a_row = 0;
     if (target < 0)
         return -1;
     /* A pipe cannot go back to what it has read and dropped. */
@@ -179,6 +184,7 @@ static sf_count_t vio_seek(sf_count_t offset, int whence, void *user)
 
 static sf_count_t vio_read(void *out, sf_count_t n, void *user)
 {
+    ((byte_input *)user)->tells_in_a_row = 0;
     return input_read(user, out, n);
 }
 
@@ -192,7 +198,16 @@ static sf_count_t vio_write(const void *data, sf_count_t n, void *user)
 
 static sf_count_t vio_tell(void *user)
 {
-    return ((byte_input *)user)->position;
+    byte_input *in = user;
+    /* libsndfile's WAV parser loops over chunks until the position reaches the
+     * length. A chunk size of -8 (0xFFFFFFF8) makes it jump back onto the same chunk
+     * in its header buffer, with no read or seek, storing one more chunk each time:
+     * bounded by a file's length, endless under a pipe's claimed one (13 GB in a
+     * minute; found by fuzz_audio). A parser that asks where it is this many times
+     * without moving is told it has reached the end. */
+    if (!in->regular && ++in->tells_in_a_row > TELLS_WITHOUT_MOVING)
+        return PIPE_CLAIMED_BYTES;
+    return in->position;
 }
 
 static SF_VIRTUAL_IO input_io = {vio_filelen, vio_seek, vio_read, vio_write, vio_tell};
