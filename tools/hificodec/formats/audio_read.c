@@ -72,15 +72,19 @@ static int read_sndfile(uint8_t *data, size_t n_bytes, hfc_cli_audio *out, char 
         return hfc_cli_fail(err, err_bytes, "audio has %d channels at %d Hz", info.channels,
                             info.samplerate);
     }
-    enum { CHUNK_FRAMES = 4096 };
+    enum { CHUNK_FRAMES = 4096 }; /* audio_source.c's READ_FRAMES: see there */
     float *chunk = malloc((size_t)CHUNK_FRAMES * (size_t)info.channels * sizeof *chunk);
     size_t capacity = 0;
     int64_t n_frames = 0;
     float *mono = NULL;
     int failed = chunk == NULL;
+    int decode_error = SF_ERR_NO_ERROR;
     while (!failed) {
         sf_count_t n_read = sf_readf_float(file, chunk, CHUNK_FRAMES);
-        if (n_read <= 0)
+        /* libsndfile clears its error at each call: each call's counts, as in
+         * audio_source.c, whatever the read size. */
+        decode_error = sf_error(file);
+        if (n_read <= 0 || decode_error != SF_ERR_NO_ERROR)
             break;
         if ((size_t)(n_frames + n_read) > capacity) {
             size_t grown_capacity = capacity > 0 ? capacity * 2 : 1 << 16;
@@ -101,7 +105,6 @@ static int read_sndfile(uint8_t *data, size_t n_bytes, hfc_cli_audio *out, char 
         n_frames += n_read;
     }
     free(chunk);
-    int decode_error = sf_error(file);
     const char *decode_message = sf_strerror(file);
     int result = 0;
     if (failed)

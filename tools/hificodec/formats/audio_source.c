@@ -18,6 +18,10 @@
 
 enum {
     CHUNK_FRAMES = 8192,        /* source frames per read */
+    /* Frames asked of libsndfile per call, as audio_read.c asks: its decoders'
+     * results can depend on the request (its MPEG reader drops a call's frames when
+     * mpg123 gives up within it), and the two readers must agree. */
+    READ_FRAMES = 4096,
     PREFIX_BYTES = 1 << 16,     /* what is looked at before choosing a reader */
 };
 
@@ -66,7 +70,9 @@ struct hfc_cli_audio_source {
     int64_t chunk_frames;       /* source frames per read: fewer when upsampling a lot */
     soxr_t resampler;
     int flushed;
-    float *frames;              /* CHUNK_FRAMES x channels */
+    float *frames;              /* READ_FRAMES x channels */
+    float *staged;              /* READ_FRAMES: their mono mix, handed out chunk_frames at a time */
+    int64_t n_staged, staged_next;
     float *mono;                /* CHUNK_FRAMES */
     float *resampled;
     size_t resampled_capacity;
@@ -361,8 +367,9 @@ static int open_sndfile(hfc_cli_audio_source *s, char *err, size_t err_bytes)
                             s->info.samplerate);
     s->source_rate_hz = s->info.samplerate;
     s->frame_by_frame = !s->input.regular && !s->held_whole && decodes_past_end(s->info.format);
-    s->frames = malloc((size_t)CHUNK_FRAMES * (size_t)s->info.channels * sizeof *s->frames);
-    if (s->frames == NULL)
+    s->frames = malloc((size_t)READ_FRAMES * (size_t)s->info.channels * sizeof *s->frames);
+    s->staged = malloc((size_t)READ_FRAMES * sizeof *s->staged);
+    if (s->frames == NULL || s->staged == NULL)
         return hfc_cli_fail(err, err_bytes, "out of memory");
     return 0;
 }
@@ -459,7 +466,57 @@ hfc_cli_audio_source *hfc_cli_audio_source_open(const char *path, int target_rat
     return s;
 }
 
-/* Up to CHUNK_FRAMES mono samples at the source rate into s->mono. Returns the
+/* Up to READ_FRAMES frames from libsndfile, mixed to mono into s->staged. Returns
+ * the count, 0 at the end, -1 on error. */
+static int64_t read_frames(hfc_cli_audio_source *s, char *err, size_t err_bytes)
+{
+    sf_count_t n;
+    /* libsndfile clears its error at each call, so each call's is looked at: an
+     * error in a call that still gave frames (mpg123 giving up its resync) was seen
+     * or missed depending on the read size (fuzz_audio: the chunked and the
+     * whole-file reader disagreed). */
+    int decode_error = SF_ERR_NO_ERROR;
+    if (s->frame_by_frame) {
+        /* A block is read at its first frame, so reading one frame at a time finds
+         * the first frame whose read found the pipe empty: that frame and all after
+         * it are past the data, and the stream ends there, as a PCM one would.
+         * (60 s of IMA ADPCM or GSM 6.10 encode as fast from a pipe as from a file.) */
+        const int channels = s->info.channels;
+        for (n = 0; n < READ_FRAMES && !s->past_data; n++) {
+            const sf_count_t empty_before = s->input.empty_reads;
+            const sf_count_t got = sf_readf_float(s->sndfile, s->frames + n * channels, 1);
+            decode_error = sf_error(s->sndfile);
+            /* MS ADPCM returns nothing for the empty block, then its previous
+             * block's samples again: the first empty read ends the stream. */
+            if (s->input.empty_reads != empty_before) {
+                s->past_data = 1;
+                break;
+            }
+            if (got != 1 || decode_error != SF_ERR_NO_ERROR)
+                break;
+        }
+    } else {
+        n = sf_readf_float(s->sndfile, s->frames, READ_FRAMES);
+        decode_error = sf_error(s->sndfile);
+    }
+    if (decode_error != SF_ERR_NO_ERROR)
+        return hfc_cli_fail(err, err_bytes, "cannot decode audio: %s", sf_strerror(s->sndfile));
+    if (n <= 0) {
+        if (s->input.read_error != 0)
+            return hfc_cli_fail(err, err_bytes, "read error: %s", strerror(s->input.read_error));
+        return 0;
+    }
+    const int channels = s->info.channels;
+    for (sf_count_t frame = 0; frame < n; frame++) {
+        float sum = 0.0f;
+        for (int channel = 0; channel < channels; channel++)
+            sum += s->frames[frame * channels + channel];
+        s->staged[frame] = sum / (float)channels;
+    }
+    return n;
+}
+
+/* Up to chunk_frames (npy: CHUNK_FRAMES) mono samples at the source rate into s->mono. Returns the
  * count, 0 at the end, -1 on error. */
 static int64_t decode_chunk(hfc_cli_audio_source *s, char *err, size_t err_bytes)
 {
@@ -488,43 +545,18 @@ static int64_t decode_chunk(hfc_cli_audio_source *s, char *err, size_t err_bytes
         s->npy_next += (uint64_t)n;
         return n;
     }
-    sf_count_t n;
-    if (s->frame_by_frame) {
-        /* A block is read at its first frame, so reading one frame at a time finds
-         * the first frame whose read found the pipe empty: that frame and all after
-         * it are past the data, and the stream ends there, as a PCM one would.
-         * (One call per frame costs about as much as the decoding itself.) */
-        const int channels = s->info.channels;
-        for (n = 0; n < s->chunk_frames && !s->past_data; n++) {
-            const sf_count_t empty_before = s->input.empty_reads;
-            const sf_count_t got = sf_readf_float(s->sndfile, s->frames + n * channels, 1);
-            /* MS ADPCM returns nothing for the empty block, then its previous
-             * block's samples again: the first empty read ends the stream. */
-            if (s->input.empty_reads != empty_before) {
-                s->past_data = 1;
-                break;
-            }
-            if (got != 1)
-                break;
-        }
-    } else {
-        n = sf_readf_float(s->sndfile, s->frames, s->chunk_frames);
+    if (s->staged_next == s->n_staged) {
+        const int64_t n = read_frames(s, err, err_bytes);
+        if (n <= 0)
+            return n;
+        s->n_staged = n;
+        s->staged_next = 0;
     }
-    if (n <= 0) {
-        if (sf_error(s->sndfile) != SF_ERR_NO_ERROR)
-            return hfc_cli_fail(err, err_bytes, "cannot decode audio: %s",
-                                sf_strerror(s->sndfile));
-        if (s->input.read_error != 0)
-            return hfc_cli_fail(err, err_bytes, "read error: %s", strerror(s->input.read_error));
-        return 0;
-    }
-    const int channels = s->info.channels;
-    for (sf_count_t frame = 0; frame < n; frame++) {
-        float sum = 0.0f;
-        for (int channel = 0; channel < channels; channel++)
-            sum += s->frames[frame * channels + channel];
-        s->mono[frame] = sum / (float)channels;
-    }
+    int64_t n = s->n_staged - s->staged_next;
+    if (n > s->chunk_frames)
+        n = s->chunk_frames;
+    memcpy(s->mono, s->staged + s->staged_next, (size_t)n * sizeof *s->mono);
+    s->staged_next += n;
     return n;
 }
 
@@ -663,6 +695,7 @@ void hfc_cli_audio_source_close(hfc_cli_audio_source *s)
     free(s->input.kept);
     free(s->npy_bytes);
     free(s->frames);
+    free(s->staged);
     free(s->mono);
     free(s->resampled);
     free(s);
