@@ -59,10 +59,9 @@ struct hfc_cli_audio_source {
     int is_npy;
     SNDFILE *sndfile;
     SF_INFO info;
-    int pipe_size_unknown;      /* a pipe's WAV or AU whose data size is a streaming placeholder */
     int frame_by_frame;         /* a pipe in a codec that decodes past its end: see decode_chunk */
     int past_data;              /* frame_by_frame found the pipe's end */
-    int64_t declared_end;       /* a pipe's WAV or AU: see declared_data_end */
+    int64_t declared_end;       /* a streamed pipe's WAV or AU: see declared_data_end */
     hfc_npy_header npy;
     uint64_t npy_next;
     uint8_t *npy_bytes;         /* one chunk of raw items */
@@ -421,7 +420,6 @@ hfc_cli_audio_source *hfc_cli_audio_source_open(const char *path, int target_rat
                                                 err, err_bytes);
         else {
             s->declared_end = declared_data_end(prefix, n_prefix);
-            s->pipe_size_unknown = s->declared_end == 0;
         }
         if (result == 0) {
             result = open_sndfile(s, err, err_bytes);
@@ -472,10 +470,18 @@ hfc_cli_audio_source *hfc_cli_audio_source_open(const char *path, int target_rat
     return s;
 }
 
+/* A pipe read as it comes whose WAV or AU header gives a streaming placeholder for
+ * its data size: its frame count means nothing. */
+static int pipe_size_unknown(const hfc_cli_audio_source *s)
+{
+    return !s->input.regular && !s->held_whole && s->declared_end == 0;
+}
+
 /* Up to READ_FRAMES frames from libsndfile, mixed to mono into s->staged. Returns
  * the count, 0 at the end, -1 on error. */
 static int64_t read_frames(hfc_cli_audio_source *s, char *err, size_t err_bytes)
 {
+    const int channels = s->info.channels;
     sf_count_t n;
     /* libsndfile clears its error at each call, so each call's is looked at: an
      * error in a call that still gave frames (mpg123 giving up its resync) was seen
@@ -487,7 +493,6 @@ static int64_t read_frames(hfc_cli_audio_source *s, char *err, size_t err_bytes)
          * the first frame whose read found the pipe empty: that frame and all after
          * it are past the data, and the stream ends there, as a PCM one would.
          * (60 s of IMA ADPCM or GSM 6.10 encode as fast from a pipe as from a file.) */
-        const int channels = s->info.channels;
         for (n = 0; n < READ_FRAMES && !s->past_data; n++) {
             const sf_count_t empty_before = s->input.empty_reads;
             const sf_count_t got = sf_readf_float(s->sndfile, s->frames + n * channels, 1);
@@ -512,7 +517,6 @@ static int64_t read_frames(hfc_cli_audio_source *s, char *err, size_t err_bytes)
             return hfc_cli_fail(err, err_bytes, "read error: %s", strerror(s->input.read_error));
         return 0;
     }
-    const int channels = s->info.channels;
     for (sf_count_t frame = 0; frame < n; frame++) {
         float sum = 0.0f;
         for (int channel = 0; channel < channels; channel++)
@@ -522,8 +526,8 @@ static int64_t read_frames(hfc_cli_audio_source *s, char *err, size_t err_bytes)
     return n;
 }
 
-/* Up to chunk_frames (npy: CHUNK_FRAMES) mono samples at the source rate into s->mono. Returns the
- * count, 0 at the end, -1 on error. */
+/* Up to chunk_frames (npy: CHUNK_FRAMES) mono samples at the source rate into
+ * s->mono. Returns the count, 0 at the end, -1 on error. */
 static int64_t decode_chunk(hfc_cli_audio_source *s, char *err, size_t err_bytes)
 {
     if (s->is_npy) {
@@ -577,7 +581,7 @@ static int end_checks(hfc_cli_audio_source *s, char *err, size_t err_bytes)
                                 (long long)s->input.consumed, (long long)s->declared_end);
     } else if (!s->is_npy) {
         const sf_count_t declared = s->info.frames;
-        const int trust = s->input.regular || s->held_whole || !s->pipe_size_unknown;
+        const int trust = s->input.regular || s->held_whole || !pipe_size_unknown(s);
         if (trust && declared != SF_COUNT_MAX && s->n_source < declared &&
             declared < PIPE_CLAIMED_BYTES / 8) {
             if (!s->input.regular && !s->held_whole &&
@@ -671,7 +675,7 @@ int64_t hfc_cli_audio_source_expected(const hfc_cli_audio_source *s)
         return (int64_t)s->npy.n_items;
     if (s->input.regular || s->held_whole)
         return s->info.frames > 0 && s->info.frames != SF_COUNT_MAX ? s->info.frames : -1;
-    if (s->pipe_size_unknown || s->frame_by_frame || s->info.frames <= 0 ||
+    if (pipe_size_unknown(s) || s->frame_by_frame || s->info.frames <= 0 ||
         s->info.frames >= PIPE_CLAIMED_BYTES / 8)
         return -1;
     return s->info.frames;
@@ -682,7 +686,7 @@ double hfc_cli_audio_source_seconds(const hfc_cli_audio_source *s)
     if (s->is_npy)
         return (double)s->npy.n_items / s->source_rate_hz;
     if (!(s->input.regular || s->held_whole) &&
-        (s->pipe_size_unknown || s->frame_by_frame || s->info.frames >= PIPE_CLAIMED_BYTES / 8))
+        (pipe_size_unknown(s) || s->frame_by_frame || s->info.frames >= PIPE_CLAIMED_BYTES / 8))
         return -1;
     return s->info.frames > 0 && s->info.frames != SF_COUNT_MAX
                ? (double)s->info.frames / s->source_rate_hz
