@@ -138,12 +138,16 @@ class TrainTest(unittest.TestCase):
 
     def test_new_recipe_options_resume_exactly(self):
         """The multi-period discriminator, the discriminator-only warm-up, the
-        lr warm-up, the band-level loss and the crop augmentation are kept in
-        the checkpoint: 2 steps straight equal 1 + 1 with a resume, bit for
+        lr warm-up, the band-level and intelligibility losses, the crop
+        augmentation and the source weights are kept in the checkpoint: 2 steps straight equal 1 + 1 with a resume, bit for
         bit."""
         with tempfile.TemporaryDirectory() as tmp:
             opts = ["--disc", "mpd+msstft", "--gan-warmup-steps", "1", "--lr-warmup-steps", "3",
-                    "--level-weight", "2", "--augment", "noise:0.5,eq:0.5,reverb:0.5"]
+                    "--level-weight", "2", "--augment", "noise:0.5,eq:0.5,reverb:0.5",
+                    # Crops longer than one 384 ms segment, so that the
+                    # intelligibility loss counts.
+                    "--intelligibility-weight", "3", "--segment-seconds", "0.48",
+                    "--source-weights", "ami:3"]
             straight, resumed = os.path.join(tmp, "a"), os.path.join(tmp, "b")
             run(straight, 2, opts)
             run(resumed, 1, opts)
@@ -152,6 +156,7 @@ class TrainTest(unittest.TestCase):
             b = torch.load(os.path.join(resumed, "checkpoint.pt"))
             self.assertEqual(a["hparams"]["disc"], "mpd+msstft")
             self.assertEqual(b["hparams"]["level_weight"], 2.0)
+            self.assertEqual(b["hparams"]["source_weights"], "ami:3")
             self.assertTrue(any(n.startswith("parts.0.") for n in a["disc"]))  # the MPD
             for part in ("model", "disc"):
                 for name, t in a[part].items():

@@ -130,18 +130,45 @@ def to_float(wav: np.ndarray) -> np.ndarray:
     return wav.astype(np.float32) / 32768.0
 
 
+def source_factors(paths: List[str], spec: str) -> Optional[np.ndarray]:
+    """Per corpus path (SPLIT/SOURCE/...), the factor its source has in spec
+    ("SOURCE:W,..."; 1 for sources not named), or None for an empty spec.
+    A source the paths do not have is an error: a typo would otherwise train
+    silently without the weighting asked for."""
+    if not spec:
+        return None
+    sources = [p.split("/")[1] if p.count("/") >= 2 else "" for p in paths]
+    weights = {}
+    for item in spec.split(","):
+        name, sep, w = item.partition(":")
+        try:
+            weights[name] = float(w)
+        except ValueError:
+            weights[name] = -1.0
+        if not sep or not weights[name] > 0:
+            raise ValueError(f"source weight {item!r}: want SOURCE:W with W > 0")
+        if name not in sources:
+            raise ValueError(f"source weight {item!r}: no source {name!r} in the corpus "
+                             f"(have {', '.join(sorted(set(sources)))})")
+    return np.array([weights.get(s, 1.0) for s in sources])
+
+
 class CropSampler:
     """Random training crops: an utterance drawn with probability proportional
-    to its length (so every second of audio is equally likely), a uniform
+    to its length (so every second of audio is equally likely; times its
+    source's factor when factors are given), a uniform
     start, near-silent crops redrawn, then the augmenter's noise, equaliser
     and reverberation if one is given, then gain and polarity augmentation.
     All randomness comes from one numpy Generator whose state is part of the
     training checkpoint."""
 
-    def __init__(self, utterances: List[np.ndarray], seed: int, augmenter=None):
+    def __init__(self, utterances: List[np.ndarray], seed: int, augmenter=None,
+                 factors: Optional[np.ndarray] = None):
         self.utterances = utterances
         self.augmenter = augmenter  # augment.Augmenter, or None
         lengths = np.array([len(u) for u in utterances], dtype=np.float64)
+        if factors is not None:
+            lengths = lengths * factors
         self.probs = lengths / lengths.sum()
         self.rng = np.random.default_rng(seed)
         self.silent_rms = 32768.0 * 10 ** (SILENT_RMS_DBFS / 20)

@@ -129,3 +129,101 @@ def feature_matching_loss(real: DiscOutput, fake: DiscOutput) -> torch.Tensor:
     return sum(F.l1_loss(f, r.detach())
                for (_, rmaps), (_, fmaps) in zip(real, fake)
                for r, f in zip(rmaps, fmaps))
+
+
+# The intelligibility loss's analysis, STOI's (Taal et al. 2011) at 16 kHz:
+# STOI works at 10 kHz on 256-sample Hann frames (hop 128) and a 512-point
+# FFT; 410 samples, hop 205 and 820 points are the same 25.6 ms, 12.8 ms and
+# 19.5 Hz bins here, so no resampler sits in the loss.
+STOI_FRAME = 410
+STOI_HOP = 205
+STOI_N_FFT = 820
+STOI_N_BANDS = 15         # one-third octaves, centres 150 Hz .. 3.8 kHz
+STOI_MIN_HZ = 150.0
+STOI_SEGMENT = 30         # frames: 384 ms
+STOI_CLIP = 1.0 + 10 ** (15.0 / 20.0)   # beta = -15 dB
+STOI_SILENCE_DB = 40.0    # frames this far below the crop's loudest are dropped
+STOI_EPS = 1e-8
+
+
+def third_octave_bands(sample_rate: int, n_fft: int) -> np.ndarray:
+    """[STOI_N_BANDS, n_fft // 2 + 1] 0/1 band matrix of STOI's one-third
+    octave bands: each band's edges rounded to the nearest FFT bin."""
+    hz = np.linspace(0.0, sample_rate, n_fft + 1)[:n_fft // 2 + 1]
+    bands = np.zeros((STOI_N_BANDS, len(hz)))
+    for k in range(STOI_N_BANDS):
+        lo = np.argmin(np.abs(hz - STOI_MIN_HZ * 2 ** ((2 * k - 1) / 6)))
+        hi = np.argmin(np.abs(hz - STOI_MIN_HZ * 2 ** ((2 * k + 1) / 6)))
+        bands[k, lo:hi] = 1.0
+    return bands
+
+
+class IntelligibilityLoss(nn.Module):
+    """1 - (STOI + ESTOI) / 2 of wav_hat against wav, each as the metric
+    defines it (tools/metrics/stoi.c) but differentiable: one-third-octave
+    band envelopes, 384 ms segments, STOI's per-band normalisation and
+    clipping and correlation, ESTOI's row- and column-normalised spectral
+    correlation; silent frames of the reference (40 dB below its loudest)
+    dropped per crop. A crop with fewer than a segment of non-silent frames
+    adds nothing.
+
+    Why: the log-mel and STFT losses score every frame and bin on its own,
+    so a decoder that smears the envelope over a few frames or bands (the
+    blurred harmonics and formants the spectrograms show) pays little for it;
+    STOI and ESTOI correlate the envelopes over 384 ms, which is what they
+    measure, and the codec is judged by them."""
+
+    def __init__(self, sample_rate: int):
+        super().__init__()
+        self.register_buffer("window", torch.hann_window(STOI_FRAME + 2, periodic=False)[1:-1],
+                             persistent=False)
+        bands = third_octave_bands(sample_rate, STOI_N_FFT)
+        self.register_buffer("bands", torch.from_numpy(bands).float(), persistent=False)
+
+    def frames(self, wav: torch.Tensor) -> torch.Tensor:
+        """[B, frames, STOI_FRAME] windowed frames."""
+        return wav.unfold(-1, STOI_FRAME, STOI_HOP) * self.window
+
+    def envelopes(self, frames: torch.Tensor) -> torch.Tensor:
+        """[B, bands, frames] band amplitudes of windowed frames."""
+        spec = torch.fft.rfft(frames, STOI_N_FFT).transpose(1, 2)
+        return torch.sqrt(self.bands @ (spec.real ** 2 + spec.imag ** 2) + 1e-12)
+
+    def forward(self, wav_hat: torch.Tensor, wav: torch.Tensor) -> torch.Tensor:
+        frames = self.frames(wav)
+        x_all, y_all = self.envelopes(frames), self.envelopes(self.frames(wav_hat))
+        # Frame energies of the reference, for the silent-frame removal.
+        energy_db = 20 * torch.log10(frames.norm(dim=-1) + STOI_EPS)
+        scores = []
+        for b in range(wav.shape[0]):
+            keep = energy_db[b] > energy_db[b].max() - STOI_SILENCE_DB
+            x, y = x_all[b][:, keep], y_all[b][:, keep]
+            if x.shape[1] < STOI_SEGMENT:
+                continue
+            # [segments, bands, STOI_SEGMENT]
+            xs = x.unfold(1, STOI_SEGMENT, 1).transpose(0, 1)
+            ys = y.unfold(1, STOI_SEGMENT, 1).transpose(0, 1)
+            scores.append(0.5 * (_stoi(xs, ys) + _estoi(xs, ys)))
+        if not scores:
+            return wav.new_zeros(())
+        return 1.0 - torch.stack(scores).mean()
+
+
+def _unit(v: torch.Tensor, dim: int) -> torch.Tensor:
+    v = v - v.mean(dim, keepdim=True)
+    return v / (v.norm(dim=dim, keepdim=True) + STOI_EPS)
+
+
+def _stoi(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    # Each band's degraded envelope scaled to the reference's energy, then
+    # clipped at the reference times (1 + 10^(15/20)): Taal's beta = -15 dB.
+    scale = x.norm(dim=-1, keepdim=True) / (y.norm(dim=-1, keepdim=True) + STOI_EPS)
+    y = torch.minimum(y * scale, x * STOI_CLIP)
+    return (_unit(x, -1) * _unit(y, -1)).sum(-1).mean()
+
+
+def _estoi(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    # Rows (bands over time) then columns (frames over bands) normalised;
+    # the mean correlation of the columns.
+    x, y = _unit(_unit(x, -1), -2), _unit(_unit(y, -1), -2)
+    return (x * y).sum(-2).mean()

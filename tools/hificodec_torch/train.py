@@ -35,12 +35,12 @@ import torch
 from . import augment, codebook_init
 from .config import load_config
 from .data import (DEFAULT_DIR, DEFAULT_NOISE_DIR, DEFAULT_VALID_FILES, CropSampler,
-                   load_noise, load_split, spread, to_float)
+                   load_noise, load_split, source_factors, spread, to_float)
 from .discriminator import KINDS as DISC_KINDS, build_discriminator
 from .evaluate import evaluate
 from .export import load_model_file, save_model_file
-from .losses import (SpectralLoss, discriminator_loss, feature_matching_loss,
-                     generator_adv_loss)
+from .losses import (IntelligibilityLoss, SpectralLoss, discriminator_loss,
+                     feature_matching_loss, generator_adv_loss)
 from .model import HiFiCodec
 from .polyphase import use_polyphase
 
@@ -66,6 +66,13 @@ DEFAULTS = {
     # Weight of the band-level loss (losses.SpectralLoss): each mel band's
     # energy over a crop, in log10 units. 0 in the runs before it existed.
     "level_weight": 0.0,
+    # Weight of the intelligibility loss (losses.IntelligibilityLoss:
+    # 1 - (STOI + ESTOI) / 2 on the crop). 0 in the runs before it existed.
+    "intelligibility_weight": 0.0,
+    # Sources drawn more (or less) often than their share of the corpus, e.g.
+    # "precise:4,picovoice_wwb:4": each file's chance, proportional to its
+    # length, times its source's factor (data.CropSampler); "" for none.
+    "source_weights": "",
     "disc": "msstft",
     # Crop augmentation (augment.py), e.g. "noise:0.5,eq:0.3,reverb:0.2":
     # each kind applied with its probability; "" for none.
@@ -80,7 +87,7 @@ DEFAULTS = {
 # Hyperparameters a resumed run may change (they shape the batches or switch
 # a phase, not the state); the others must match the checkpoint.
 MAY_CHANGE = ("batch", "segment_seconds", "gan_start_step", "gan_warmup_steps", "lr",
-              "level_weight", "augment")
+              "level_weight", "intelligibility_weight", "augment")
 
 ADAM_BETAS = (0.8, 0.99)
 # Loss weights. The mel loss is in log10 power, twice HiFi-GAN's
@@ -112,7 +119,7 @@ CODEBOOK_LR_SCALE = 10.0
 LATENT_BUFFER_STEPS = 8
 
 LOG_COLUMNS = ["step", "elapsed_s", "s_per_step", "lr", "mel", "stft", "vq", "adv", "fm", "disc",
-               "level"]
+               "level", "intel"]
 VALID_COLUMNS = ["step", "elapsed_s", "logmel", "si_sdr", "best_logmel", "level_db"]
 
 
@@ -128,7 +135,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     ap.add_argument("--max-minutes", type=float, help="stop (checkpointed) after this long")
     ap.add_argument("--max-steps", type=int, help="stop at this total step count")
     for name, value in DEFAULTS.items():
-        if name in ("disc", "augment", "train"):
+        if name in ("disc", "augment", "train", "source_weights"):
             continue  # below, with their own help
         ap.add_argument("--" + name.replace("_", "-"), type=type(value), default=None,
                         help=f"default {value}" + ("; a resumed run may change it"
@@ -142,6 +149,10 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     ap.add_argument("--augment", default=None, metavar="KIND:P,...",
                     help="crop augmentation: noise, eq, reverb, each with a probability, e.g. "
                          "noise:0.5,eq:0.3,reverb:0.2 (default none; a resumed run may change it)")
+    ap.add_argument("--source-weights", default=None, metavar="SOURCE:W,...",
+                    help="draw crops from these corpus sources (train/SOURCE/) W times as often "
+                         "as their length alone would, e.g. precise:4 (default none; kept in the "
+                         "checkpoint)")
     ap.add_argument("--noise", default=DEFAULT_NOISE_DIR,
                     help=f"noise recordings for --augment noise: a folder of 16 kHz FLAC/WAV "
                          f"or a pack with a noise split (default {DEFAULT_NOISE_DIR})")
@@ -227,13 +238,16 @@ class Trainer:
         noises = ([to_float(w) for _, w in load_noise(args.noise)] if spec.get("noise")
                   else None)
         self.sampler = CropSampler([w for _, w in train], seed,
-                                   augment.Augmenter(spec, noises) if spec else None)
+                                   augment.Augmenter(spec, noises) if spec else None,
+                                   source_factors([p for p, _ in train],
+                                                  self.hp["source_weights"]))
 
         torch.manual_seed(seed)
         self.model = HiFiCodec(self.cfg).to(self.device)
         use_polyphase(self.model)
         self.disc = build_discriminator(self.hp["disc"]).to(self.device)
         self.spectral = SpectralLoss(self.cfg.sample_rate).to(self.device)
+        self.intelligibility = IntelligibilityLoss(self.cfg.sample_rate).to(self.device)
         lr = self.hp["lr"]
         codebooks = list(self.model.quantizer.parameters())
         others = [p for n, p in self.model.named_parameters() if not n.startswith("quantizer.")]
@@ -393,6 +407,10 @@ class Trainer:
         if self.hp["level_weight"]:
             loss = loss + self.hp["level_weight"] * level
         logs = {"mel": mel.item(), "stft": stft.item(), "vq": vq.item(), "level": level.item()}
+        if self.hp["intelligibility_weight"]:
+            intel = self.intelligibility(wav_hat, wav)
+            loss = loss + self.hp["intelligibility_weight"] * intel
+            logs["intel"] = intel.item()
         if self.step >= self.hp["gan_start_step"]:
             real = self.disc(wav)
             loss_d = discriminator_loss(real, self.disc(wav_hat.detach()))
@@ -450,6 +468,7 @@ class Trainer:
         print(f"step {self.step} {row['s_per_step']:.2f} s/step lr {row['lr']:.3g} "
               f"mel {row['mel']:.4f} stft {row['stft']:.4f} vq {row['vq']:.4f} "
               f"level {row['level']:.3f}"
+              + (f" intel {row['intel']:.4f}" if "intel" in self.window else "")
               + (f" adv {row['adv']:.3f} fm {row['fm']:.3f} disc {row['disc']:.3f}"
                  if "adv" in self.window else "")
               + (f" | used/ppl {usage}" if self.step > self.hp["vq_start_step"] else "")
