@@ -120,7 +120,8 @@ LATENT_BUFFER_STEPS = 8
 
 LOG_COLUMNS = ["step", "elapsed_s", "s_per_step", "lr", "mel", "stft", "vq", "adv", "fm", "disc",
                "level", "intel"]
-VALID_COLUMNS = ["step", "elapsed_s", "logmel", "si_sdr", "best_logmel", "level_db"]
+VALID_COLUMNS = ["step", "elapsed_s", "logmel", "si_sdr", "best_logmel", "level_db",
+                 "intelligibility"]
 
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
@@ -487,9 +488,9 @@ class Trainer:
         _append_tsv(os.path.join(out, "valid.tsv"), VALID_COLUMNS,
                     {"step": self.step, "elapsed_s": round(elapsed), "logmel": m["logmel"],
                      "si_sdr": m["si_sdr"], "best_logmel": self.best_logmel,
-                     "level_db": m["level_db"]})
+                     "level_db": m["level_db"], "intelligibility": m["intelligibility"]})
         print(f"valid step {self.step}: log-mel {m['logmel']:.4f} SI-SDR {m['si_sdr']:.2f} dB "
-              f"level {m['level_db']:+.2f} dB "
+              f"level {m['level_db']:+.2f} dB (STOI+ESTOI)/2 {m['intelligibility']:.3f} "
               f"(best log-mel {self.best_logmel:.4f}; {len(self.valid)} utterances, "
               f"{time.monotonic() - t:.0f} s)", flush=True)
         # Validation time is not training time.
