@@ -3,7 +3,8 @@ project's STOI and ESTOI (tools/metrics/stoi.c, through `hificodec eval`):
 on real speech with white noise at four SNRs and low-passed at two cut-offs,
 1 - loss is within 0.015 of the mean of the two metrics and ranks every
 pair as they do. Its gradient is finite and a few steps on it raise the C
-metrics; a crop shorter than one segment adds nothing.
+metrics; a batch scores as the mean of its crops, and a crop shorter than one
+segment of speech adds nothing.
 
 Also the trainer's --source-weights: each file's chance scaled by its
 source's factor, and a source the corpus lacks is an error.
@@ -98,6 +99,24 @@ class IntelligibilityLossTest(unittest.TestCase):
             opt.step()
         after = c_metrics(self.ref, x.detach()[0].numpy())
         self.assertGreater(after, before + 0.15, f"{before:.3f} -> {after:.3f}")
+
+    def test_batch_is_the_mean_of_its_crops(self):
+        """Silent frames are dropped per crop inside the batch: a batch's loss
+        is the mean of its crops' own losses, over the crops with a segment of
+        speech (here one of three is silence but for 200 ms, and adds
+        nothing)."""
+        rng = np.random.default_rng(1)
+        ref = np.stack([self.ref[:RATE], self.ref[4 * RATE:5 * RATE], np.zeros(RATE, np.float32)])
+        ref[1, :RATE // 2] = 0  # half of it silent
+        ref[2, :RATE // 5] = self.ref[:RATE // 5]
+        deg = ref + 0.02 * rng.standard_normal(ref.shape).astype(np.float32)
+        ref, deg = torch.from_numpy(ref), torch.from_numpy(deg)
+        with torch.no_grad():
+            each = [self.loss(deg[i:i + 1], ref[i:i + 1]).item() for i in range(3)]
+            batch = self.loss(deg, ref).item()
+        self.assertEqual(each[2], 0.0)
+        self.assertGreater(min(each[:2]), 0.01)
+        self.assertAlmostEqual(batch, (each[0] + each[1]) / 2, places=5)
 
     def test_short_crop_adds_nothing(self):
         short = torch.from_numpy(self.ref[:RATE // 4])[None]  # 250 ms < one 384 ms segment

@@ -191,22 +191,28 @@ class IntelligibilityLoss(nn.Module):
 
     def forward(self, wav_hat: torch.Tensor, wav: torch.Tensor) -> torch.Tensor:
         frames = self.frames(wav)
-        x_all, y_all = self.envelopes(frames), self.envelopes(self.frames(wav_hat))
-        # Frame energies of the reference, for the silent-frame removal.
-        energy_db = 20 * torch.log10(frames.norm(dim=-1) + STOI_EPS)
-        scores = []
-        for b in range(wav.shape[0]):
-            keep = energy_db[b] > energy_db[b].max() - STOI_SILENCE_DB
-            x, y = x_all[b][:, keep], y_all[b][:, keep]
-            if x.shape[1] < STOI_SEGMENT:
-                continue
-            # [segments, bands, STOI_SEGMENT]
-            xs = x.unfold(1, STOI_SEGMENT, 1).transpose(0, 1)
-            ys = y.unfold(1, STOI_SEGMENT, 1).transpose(0, 1)
-            scores.append(0.5 * (_stoi(xs, ys) + _estoi(xs, ys)))
-        if not scores:
+        if frames.shape[1] < STOI_SEGMENT:
             return wav.new_zeros(())
-        return 1.0 - torch.stack(scores).mean()
+        x, y = self.envelopes(frames), self.envelopes(self.frames(wav_hat))
+        # Silent-frame removal, batched: each crop's kept frames moved to the
+        # front in order (a stable sort), and only the segments that lie
+        # wholly among them count. One set of kernels for the whole batch,
+        # not one per crop, which is what a GPU wants.
+        energy_db = 20 * torch.log10(frames.norm(dim=-1) + STOI_EPS)
+        keep = energy_db > energy_db.max(-1, keepdim=True).values - STOI_SILENCE_DB
+        order = torch.sort((~keep).float(), dim=-1, stable=True).indices
+        order = order.unsqueeze(1).expand(-1, x.shape[1], -1)
+        # [B, segments, bands, STOI_SEGMENT]
+        xs = x.gather(-1, order).unfold(-1, STOI_SEGMENT, 1).transpose(1, 2)
+        ys = y.gather(-1, order).unfold(-1, STOI_SEGMENT, 1).transpose(1, 2)
+        starts = torch.arange(xs.shape[1], device=wav.device)
+        counts = (starts + STOI_SEGMENT <= keep.sum(-1, keepdim=True)).float()  # [B, segments]
+        per_segment = 0.5 * (_stoi(xs, ys) + _estoi(xs, ys))
+        scored = counts.sum(-1)
+        if not (scored > 0).any():
+            return wav.new_zeros(())
+        per_crop = (per_segment * counts).sum(-1) / scored.clamp_min(1.0)
+        return 1.0 - per_crop[scored > 0].mean()
 
 
 def _unit(v: torch.Tensor, dim: int) -> torch.Tensor:
@@ -215,15 +221,17 @@ def _unit(v: torch.Tensor, dim: int) -> torch.Tensor:
 
 
 def _stoi(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per segment: x, y [..., bands, frames] -> [...]."""
     # Each band's degraded envelope scaled to the reference's energy, then
     # clipped at the reference times (1 + 10^(15/20)): Taal's beta = -15 dB.
     scale = x.norm(dim=-1, keepdim=True) / (y.norm(dim=-1, keepdim=True) + STOI_EPS)
     y = torch.minimum(y * scale, x * STOI_CLIP)
-    return (_unit(x, -1) * _unit(y, -1)).sum(-1).mean()
+    return (_unit(x, -1) * _unit(y, -1)).sum(-1).mean(-1)
 
 
 def _estoi(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per segment: x, y [..., bands, frames] -> [...]."""
     # Rows (bands over time) then columns (frames over bands) normalised;
     # the mean correlation of the columns.
     x, y = _unit(_unit(x, -1), -2), _unit(_unit(y, -1), -2)
-    return (x * y).sum(-2).mean()
+    return (x * y).sum(-2).mean(-1)
