@@ -6,6 +6,7 @@ A new run can start from a model file (--init-from), and a run can train from
 a pack of the corpus (tools/pack-train-data). The later recipe options
 (multi-period discriminator, discriminator warm-up, lr warm-up, band-level
 loss, augmentation) resume exactly, and the warm-up leaves the codec's update untouched.
+A run resumed by a trainer with more log columns keeps its files' columns.
 Also: the polyphase transposed conv equals torch's, the band-level loss
 reads a gain correctly, and a missing corpus is a clear error."""
 
@@ -197,6 +198,29 @@ class TrainTest(unittest.TestCase):
             moved = [n for n in end if n.startswith("generator.")
                      and not torch.equal(end[n], from_file[n])]
             self.assertTrue(moved, "the generator did not learn")
+
+    def test_resume_keeps_an_older_runs_columns(self):
+        """A run started by a trainer that logged fewer columns (before the
+        intelligibility loss) and resumed by this one: its log.tsv and
+        valid.tsv keep their header, and every row lines up with it."""
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "run")
+            run(out, 2)
+            old = {"log.tsv": "intel", "valid.tsv": "intelligibility"}
+            for name, dropped in old.items():
+                path = os.path.join(out, name)
+                rows = [line.rstrip("\n").split("\t") for line in open(path)]
+                i = rows[0].index(dropped)
+                with open(path, "w") as f:
+                    f.writelines("\t".join(r[:i] + r[i + 1:]) + "\n" for r in rows)
+            run(out, 4)
+            for name, dropped in old.items():
+                rows = [line.rstrip("\n").split("\t")
+                        for line in open(os.path.join(out, name))]
+                self.assertNotIn(dropped, rows[0])
+                self.assertEqual(rows[-1][0], "4", name)
+                for r in rows[1:]:
+                    self.assertEqual(len(r), len(rows[0]), f"{name}: {r}")
 
     def test_missing_data_is_a_clear_error(self):
         with self.assertRaisesRegex(FileNotFoundError, "speech data not found"):

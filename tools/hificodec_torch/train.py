@@ -205,11 +205,18 @@ def _write_atomic(path: str, write) -> None:
 
 
 def _append_tsv(path: str, columns: List[str], row: Dict[str, object]) -> None:
-    new = not os.path.exists(path)
+    """Appends row under path's header, written from columns when path is new.
+    A run resumed by a trainer with other columns keeps its file's: a column
+    the file lacks is left out and one the row lacks is nan, so that every row
+    lines up with the header."""
+    if os.path.exists(path):
+        with open(path) as f:
+            columns = f.readline().rstrip("\n").split("\t")
+        header = ""
+    else:
+        header = "\t".join(columns) + "\n"
     with open(path, "a") as f:
-        if new:
-            f.write("\t".join(columns) + "\n")
-        f.write("\t".join(_fmt(row[c]) for c in columns) + "\n")
+        f.write(header + "\t".join(_fmt(row.get(c, float("nan"))) for c in columns) + "\n")
 
 
 def _fmt(v) -> str:
