@@ -140,13 +140,14 @@ def source_factors(paths: List[str], spec: str) -> Optional[np.ndarray]:
     sources = [p.split("/")[1] if p.count("/") >= 2 else "" for p in paths]
     weights = {}
     for item in spec.split(","):
-        name, sep, w = item.partition(":")
+        name, sep, text = item.partition(":")
         try:
-            weights[name] = float(w)
+            weight = float(text)
         except ValueError:
-            weights[name] = -1.0
-        if not sep or not weights[name] > 0:
+            weight = float("nan")
+        if not sep or not weight > 0:
             raise ValueError(f"source weight {item!r}: want SOURCE:W with W > 0")
+        weights[name] = weight
         if name not in sources:
             raise ValueError(f"source weight {item!r}: no source {name!r} in the corpus "
                              f"(have {', '.join(sorted(set(sources)))})")

@@ -68,9 +68,9 @@ def evaluate(model: HiFiCodec, utterances: List[np.ndarray]) -> Dict[str, float]
             wav = wav[: len(wav) // hop * hop]
             x = torch.from_numpy(wav).unsqueeze(0).to(device)
             y = model(x)[0].squeeze(0)
-            score = 1.0 - intelligibility(y.unsqueeze(0), x).item()
-            if score < 1.0:  # 1.0: no segment of speech to score
-                intel.append(score)
+            score, scored = intelligibility.scores(y.unsqueeze(0), x)
+            if scored.item():
+                intel.append(score.item())
             out = y.cpu().numpy()
             logmel.append(logmel_distance(wav, out, rate))
             sisdr.append(si_sdr_db(wav, out))

@@ -190,9 +190,19 @@ class IntelligibilityLoss(nn.Module):
         return torch.sqrt(self.bands @ (spec.real ** 2 + spec.imag ** 2) + 1e-12)
 
     def forward(self, wav_hat: torch.Tensor, wav: torch.Tensor) -> torch.Tensor:
+        per_crop, scored = self.scores(wav_hat, wav)
+        if not scored.any():
+            return wav.new_zeros(())
+        return 1.0 - per_crop[scored].mean()
+
+    def scores(self, wav_hat: torch.Tensor,
+               wav: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """(STOI + ESTOI) / 2 of each crop [B], and whether each crop had a
+        segment of speech to score [B] (where not, its score is 0)."""
         frames = self.frames(wav)
         if frames.shape[1] < STOI_SEGMENT:
-            return wav.new_zeros(())
+            none = wav.new_zeros(wav.shape[0])
+            return none, none.bool()
         x, y = self.envelopes(frames), self.envelopes(self.frames(wav_hat))
         # Silent-frame removal, batched: each crop's kept frames moved to the
         # front in order (a stable sort), and only the segments that lie
@@ -208,11 +218,8 @@ class IntelligibilityLoss(nn.Module):
         starts = torch.arange(xs.shape[1], device=wav.device)
         counts = (starts + STOI_SEGMENT <= keep.sum(-1, keepdim=True)).float()  # [B, segments]
         per_segment = 0.5 * (_stoi(xs, ys) + _estoi(xs, ys))
-        scored = counts.sum(-1)
-        if not (scored > 0).any():
-            return wav.new_zeros(())
-        per_crop = (per_segment * counts).sum(-1) / scored.clamp_min(1.0)
-        return 1.0 - per_crop[scored > 0].mean()
+        n_scored = counts.sum(-1)
+        return (per_segment * counts).sum(-1) / n_scored.clamp_min(1.0), n_scored > 0
 
 
 def _unit(v: torch.Tensor, dim: int) -> torch.Tensor:
