@@ -39,7 +39,8 @@
  *
  * Usage: soak HIFICODECD MODEL SPEECH_DIR [--seconds S] [--streams N] [--reload S]
  *             [--cpu-wait-explains] [--allow-late N] [--frame-budget-us U]
- *             [--stall-daemon-ms MS]
+ *             [--stall-daemon-ms MS] [--daemon-threads N]
+ * (--daemon-threads: the daemon's real-time workers, default one per CPU.)
  * (tools/soak runs it strict; the daemon suite runs it for 60 s with
  * --cpu-wait-explains.) */
 #include <dirent.h>
@@ -96,10 +97,27 @@ static void sleep_until(double t)
     nanosleep(&ts, NULL);
 }
 
+/* Each failure is printed when it happens and kept, to be repeated after the
+ * daemon's log: a CI job shows only the end of a failed test's output, and the
+ * log of a 60 s run is longer than that end. */
+static char fail_reasons[2048];
+static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void keep_failure(const char *reason)
+{
+    pthread_mutex_lock(&fail_lock);
+    size_t used = strlen(fail_reasons);
+    if (used + 1 < sizeof fail_reasons)
+        snprintf(fail_reasons + used, sizeof fail_reasons - used, "soak: FAIL: %s\n", reason);
+    pthread_mutex_unlock(&fail_lock);
+}
+
 #define SOAK_FAIL(...)                                                                     \
     do {                                                                                   \
-        fprintf(stderr, "soak: FAIL: " __VA_ARGS__);                                       \
-        fputc('\n', stderr);                                                               \
+        char reason_[512];                                                                 \
+        snprintf(reason_, sizeof reason_, __VA_ARGS__);                                    \
+        fprintf(stderr, "soak: FAIL: %s\n", reason_);                                      \
+        keep_failure(reason_);                                                             \
         atomic_store(&failed, 1);                                                          \
     } while (0)
 
@@ -608,12 +626,12 @@ int main(int argc, char **argv)
     if (argc < 4) {
         fprintf(stderr, "usage: soak HIFICODECD MODEL SPEECH_DIR [--seconds S] [--streams N] "
                         "[--reload S] [--cpu-wait-explains] [--allow-late N] "
-                        "[--frame-budget-us U] [--stall-daemon-ms MS]\n");
+                        "[--frame-budget-us U] [--stall-daemon-ms MS] [--daemon-threads N]\n");
         return 2;
     }
     double seconds = 60, reload_s = 60;
     int n_streams = 4, cpu_wait_explains = 0;
-    long allow_late = 0, frame_budget_us = -1, stall_ms = 0;
+    long allow_late = 0, frame_budget_us = -1, stall_ms = 0, daemon_threads = 0;
     for (int i = 4; i < argc; i += 2) {
         if (strcmp(argv[i], "--cpu-wait-explains") == 0) {
             cpu_wait_explains = 1;
@@ -636,6 +654,8 @@ int main(int argc, char **argv)
             frame_budget_us = atol(argv[i + 1]);
         else if (strcmp(argv[i], "--stall-daemon-ms") == 0)
             stall_ms = atol(argv[i + 1]);
+        else if (strcmp(argv[i], "--daemon-threads") == 0)
+            daemon_threads = atol(argv[i + 1]);
         else {
             fprintf(stderr, "soak: unknown option %s\n", argv[i]);
             return 2;
@@ -663,9 +683,10 @@ int main(int argc, char **argv)
     unsetenv("MALLOC_PERTURB_"); /* see test_daemon_concurrent.c */
     latencies_ms = malloc(MAX_LATENCIES * sizeof *latencies_ms);
     hfcd_test_daemon d;
-    char max[16];
+    char max[16], threads[24];
     snprintf(max, sizeof max, "%d", n_streams + 16);
-    const char *extra[] = {"--max-streams", max, "--cpu-budget", "0", NULL};
+    snprintf(threads, sizeof threads, "%ld", daemon_threads);
+    const char *extra[] = {"--max-streams", max, "--cpu-budget", "0", "--threads", threads, NULL};
     if (hfcd_test_start(&d, argv[1], argv[2], extra) != 0) {
         hfcd_test_cleanup(&d);
         return 1;
@@ -746,7 +767,8 @@ int main(int argc, char **argv)
             win_rss = rss;
         if (fds < win_fds)
             win_fds = fds;
-        if (now_s() >= next_reload) {
+        /* Not after the streams' end: that reload would race the new client below. */
+        if (now_s() >= next_reload && now_s() < stop_at) {
             printf("soak: t=%.3f s SIGHUP\n", now_s() - start);
             kill(d.pid, SIGHUP);
             n_reloads++;
@@ -848,8 +870,10 @@ int main(int argc, char **argv)
     int status = hfcd_test_stop(&d, SIGTERM, 10000);
     if (status != 0)
         SOAK_FAIL("daemon exit status %d", status);
-    if (atomic_load(&failed))
+    if (atomic_load(&failed)) {
         hfcd_test_print_log(&d);
+        fputs(fail_reasons, stderr);
+    }
     hfcd_test_cleanup(&d);
     printf("soak: %s\n", atomic_load(&failed) ? "FAILED" : "passed");
     return atomic_load(&failed) ? 1 : 0;

@@ -21,6 +21,10 @@ expect_failure() { # what, pattern, soak options...
     echo "FAIL: $what: exit $rc, expected 1 with '$pattern'"
     grep '^soak' "$log"
     status=1
+  elif ! sed -n '/^---- end of log ----$/,$p' "$log" | grep -q "$pattern"; then
+    # CI shows only a failed test's last lines: the reason must follow the daemon's log.
+    echo "FAIL: $what: the reason is not repeated after the daemon's log"
+    status=1
   else
     echo "ok: $what: $(grep "$pattern" "$log" | head -n 1)"
   fi
