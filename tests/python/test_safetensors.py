@@ -1,14 +1,17 @@
 """safetensors_io: F32/F16 round trips, the header layout models/FORMAT.md
-fixes (u64 LE length, 8-byte aligned, __metadata__) and rejection of
-malformed files."""
+fixes (u64 LE length, 8-byte aligned, __metadata__), rejection of
+malformed files, and files written whole or not at all."""
 
 import json
+import os
 import struct
+import tempfile
 import unittest
 
 import numpy as np
 
 from hificodec_torch import safetensors_io as st
+from hificodec_torch.atomic_file import write_atomic
 
 
 def _tensors(dtype):
@@ -44,6 +47,27 @@ class SafetensorsTest(unittest.TestCase):
         back, _ = st.decode(st.encode({"a": a}, {}))
         np.testing.assert_array_equal(back["a"], a)
         self.assertEqual(back["a"].dtype, np.dtype("<f4"))
+
+    def test_write_is_whole_or_nothing(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "m.safetensors")
+            st.write(path, _tensors(np.float32), {"k": "v"})
+            old = open(path, "rb").read()
+            self.assertEqual(os.listdir(tmp), ["m.safetensors"])
+
+            def fail_midway(f):
+                f.write(b"half a file")
+                raise OSError("disk full")
+            with self.assertRaisesRegex(OSError, "disk full"):
+                write_atomic(path, fail_midway)
+            # The old file is untouched and no temporary file is left.
+            self.assertEqual(open(path, "rb").read(), old)
+            self.assertEqual(os.listdir(tmp), ["m.safetensors"])
+            st.write(path, _tensors(np.float16), {})
+            back, meta = st.read(path)
+            self.assertEqual(back["a.bias"].dtype, np.float16)
+            self.assertEqual(meta, {})
+            self.assertEqual(os.listdir(tmp), ["m.safetensors"])
 
     def test_rejects_unsupported_dtype(self):
         with self.assertRaises(ValueError):

@@ -11,12 +11,11 @@ only makes sense for files that share a config and a starting point (their
 codebooks must still name the same codes), so the inputs must have the same
 config, tensor names and shapes; the tool cannot check the shared start.
 Files hold weights with weight norm folded (export.py), so the mean is of the
-effective weights. The output is written beside OUT and renamed into place.
+effective weights. OUT is written whole or not at all (safetensors_io).
 """
 
 import argparse
 import json
-import os
 import sys
 from typing import Dict, List, Sequence, Tuple
 
@@ -75,14 +74,7 @@ def average(paths: Sequence[str]) -> Tuple[Dict[str, np.ndarray], Dict[str, str]
 def write_average(paths: Sequence[str], out: str, dtype: str = "f32") -> None:
     mean, meta = average(paths)
     tensors = {name: t.astype(NP_DTYPES[dtype]) for name, t in mean.items()}
-    tmp = out + ".tmp"
-    try:
-        safetensors_io.write(tmp, tensors, meta)
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    safetensors_io.write(out, tensors, meta)
 
 
 def main(argv: List[str] = None) -> int:

@@ -10,6 +10,8 @@ from typing import Dict, Mapping, Tuple
 
 import numpy as np
 
+from .atomic_file import write_atomic
+
 DTYPES = {"F32": np.dtype("<f4"), "F16": np.dtype("<f2")}
 MAX_HEADER_BYTES = 64 << 20  # the C loader's limit (models/FORMAT.md)
 
@@ -52,11 +54,14 @@ def encode(tensors: Mapping[str, np.ndarray], metadata: Mapping[str, str]) -> by
 
 
 def write(path: str, tensors: Mapping[str, np.ndarray], metadata: Mapping[str, str]) -> None:
+    """The file at path, written whole or not at all (atomic_file)."""
     head, blobs = _layout(tensors, metadata)
-    with open(path, "wb") as f:
+
+    def write_parts(f):
         f.write(head)
         for blob in blobs:
             f.write(blob)
+    write_atomic(path, write_parts)
 
 
 def decode(data: bytes) -> Tuple[Dict[str, np.ndarray], Dict[str, str]]:

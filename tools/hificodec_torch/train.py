@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from . import augment, codebook_init
+from .atomic_file import write_atomic
 from .config import load_config
 from .data import (DEFAULT_DIR, DEFAULT_NOISE_DIR, DEFAULT_VALID_FILES, CropSampler,
                    load_noise, load_split, source_factors, spread, to_float)
@@ -193,17 +194,6 @@ def _hparams(args: argparse.Namespace, saved: Optional[dict]) -> dict:
     return {**saved, **given}
 
 
-def _write_atomic(path: str, write) -> None:
-    """write(file_object) into path via a temporary file and a rename, so a
-    reader (or a crash) never sees a half-written file."""
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def _append_tsv(path: str, columns: List[str], row: Dict[str, object]) -> None:
     """Appends row under path's header, written from columns when path is new.
     A run resumed by a trainer with other columns keeps its file's: a column
@@ -346,7 +336,7 @@ class Trainer:
 
     def save(self, elapsed: float) -> None:
         state = self._state(elapsed)
-        _write_atomic(self.ckpt_path, lambda f: torch.save(state, f))
+        write_atomic(self.ckpt_path, lambda f: torch.save(state, f))
 
     # -- training -----------------------------------------------------------
 
@@ -505,10 +495,9 @@ class Trainer:
 
 
 def _export(model: HiFiCodec, path: str) -> None:
-    """The model file (fp32), written under a temporary name and renamed, so
+    """The model file (fp32); written whole or not at all (safetensors_io), so
     a C program loading it meanwhile never sees half a file."""
-    save_model_file(model, path + ".tmp", "f32")
-    os.replace(path + ".tmp", path)
+    save_model_file(model, path, "f32")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
