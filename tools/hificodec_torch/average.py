@@ -57,8 +57,9 @@ def average(paths: Sequence[str]) -> Tuple[Dict[str, np.ndarray], Dict[str, str]
         if other_config != config:
             raise AverageError(f"{path}: its config differs from {paths[0]}'s")
         if set(tensors) != set(sums):
-            missing = sorted(set(sums) ^ set(tensors))
-            raise AverageError(f"{path}: its tensors differ from {paths[0]}'s ({missing[0]}, ...)")
+            differing = sorted(set(sums) ^ set(tensors))
+            raise AverageError(f"{path}: its tensors differ from {paths[0]}'s "
+                               f"({differing[0]}, ...)")
         for name, t in tensors.items():
             if t.shape != sums[name].shape:
                 raise AverageError(f"{path}: {name} is {t.shape}, {paths[0]}'s is "
